@@ -1,0 +1,365 @@
+"""Invoice and payment commands: every rule that moves money or state is enforced here.
+
+Each function runs inside the caller's transaction (`Database.write()`), so a provider can make
+several commands one atomic unit. Invariants kept after every command:
+paid = sum of payments, balance = total - paid, status consistent with the balance.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.core import lifecycle as engine
+from app.core.clock import iso_utc
+from app.core.errors import NotFound, RuleViolation
+from app.core.lifecycles import LIFECYCLES
+from app.core.query import Filter, Page, Sort, invoice_scope, payment_scope, run
+from app.core.tables import Invoice, InvoiceEvent, InvoiceItem, Payment, Tenant
+
+
+def lifecycle_of(invoice: Invoice) -> engine.Lifecycle:
+    return LIFECYCLES[invoice.provider]
+
+
+# --- invoices --------------------------------------------------------------------------------
+
+def create_invoice(
+    session: Session,
+    tenant: Tenant,
+    now: datetime,
+    *,
+    currency: str,
+    total_minor: int,
+    number: str | None = None,
+    ref: str | None = None,
+    kind: str = "standard",
+    customer_ref: str | None = None,
+    allow_partial: bool = True,
+    issue_date: date | None = None,
+    due_date: date | None = None,
+    expires_at: datetime | None = None,
+    attrs: dict[str, Any] | None = None,
+) -> Invoice:
+    if total_minor < 0:
+        raise RuleViolation("negative_total", "the invoice total cannot be negative")
+    assert tenant.id is not None
+    invoice = Invoice(
+        tenant_id=tenant.id,
+        provider=tenant.provider,
+        kind=kind,
+        ref=ref,
+        number=number,
+        customer_ref=customer_ref,
+        status=LIFECYCLES[tenant.provider].initial,
+        currency=currency,
+        total_minor=total_minor,
+        allow_partial=allow_partial,
+        issue_date=issue_date,
+        due_date=due_date,
+        expires_at=expires_at,
+        attrs=dict(attrs or {}),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(invoice)
+    session.flush()
+    return invoice
+
+
+def get_invoice(session: Session, tenant_id: int, invoice_id: int, *, now: datetime) -> Invoice:
+    invoice = session.get(Invoice, invoice_id)
+    if invoice is None or invoice.tenant_id != tenant_id:
+        raise NotFound("invoice", invoice_id)
+    _apply_timers(session, invoice, now)
+    return invoice
+
+
+def find_invoice(session: Session, tenant_id: int, ref: str, *, now: datetime) -> Invoice | None:
+    """The tenant's invoice with this client-given reference, if any."""
+    invoice = session.exec(
+        select(Invoice).where(col(Invoice.tenant_id) == tenant_id, col(Invoice.ref) == ref)
+    ).first()
+    if invoice is not None:
+        _apply_timers(session, invoice, now)
+    return invoice
+
+
+def list_invoices(
+    session: Session,
+    tenant_id: int,
+    now: datetime,
+    filters: list[Filter] | None = None,
+    sort: list[Sort] | None = None,
+    page: Page | None = None,
+) -> tuple[list[Invoice], int]:
+    expire_due(session, now, tenant_id=tenant_id)
+    return run(session, Invoice, invoice_scope(tenant_id), filters or [], sort or [],
+               page or Page())
+
+
+def edit_invoice(
+    session: Session, invoice: Invoice, action: str, now: datetime, **changes: Any
+) -> Invoice:
+    """Change descriptive fields and/or the total, if the lifecycle allows `action` now."""
+    lc = lifecycle_of(invoice)
+    engine.apply(lc, invoice, action, now)
+    for name, value in changes.items():
+        if not hasattr(Invoice, name) or name in ("id", "tenant_id", "provider", "status",
+                                                  "paid_minor"):
+            raise AttributeError(f"{name} cannot be edited")
+        setattr(invoice, name, value)
+    if invoice.total_minor < 0:
+        raise RuleViolation("negative_total", "the invoice total cannot be negative")
+    if invoice.total_minor < invoice.paid_minor:
+        raise RuleViolation("total_below_paid",
+                            "the invoice total cannot be less than the amount already paid")
+    if "total_minor" in changes and invoice.paid_minor > 0:
+        engine.settle(lc, invoice, now)
+    invoice.updated_at = now
+    session.add(invoice)
+    return invoice
+
+
+def transition(session: Session, invoice: Invoice, action: str, now: datetime) -> str:
+    status = engine.apply(lifecycle_of(invoice), invoice, action, now)
+    session.add(invoice)
+    return status
+
+
+def delete_invoice(session: Session, invoice: Invoice, now: datetime) -> None:
+    engine.apply(lifecycle_of(invoice), invoice, "delete", now)
+    for model in (Payment, InvoiceEvent, InvoiceItem):
+        for row in session.exec(select(model).where(col(model.invoice_id) == invoice.id)):
+            session.delete(row)
+    session.delete(invoice)
+
+
+def ensure_checkout_token(invoice: Invoice) -> str:
+    if invoice.checkout_token is None:
+        invoice.checkout_token = secrets.token_hex(16)
+    return invoice.checkout_token
+
+
+def find_by_checkout_token(session: Session, token: str, now: datetime) -> Invoice:
+    invoice = session.exec(select(Invoice).where(col(Invoice.checkout_token) == token)).first()
+    if invoice is None:
+        raise NotFound("checkout", token)
+    _apply_timers(session, invoice, now)
+    return invoice
+
+
+# --- time-driven transitions -----------------------------------------------------------------
+
+def _apply_timers(session: Session, invoice: Invoice, now: datetime) -> None:
+    if engine.expire_if_due(lifecycle_of(invoice), invoice, now):
+        session.add(invoice)
+
+
+def expire_due(session: Session, now: datetime, tenant_id: int | None = None) -> int:
+    """Expire every invoice whose validity ended before `now`; returns how many moved."""
+    stmt = select(Invoice).where(col(Invoice.expires_at).is_not(None),
+                                 col(Invoice.expires_at) <= now)
+    if tenant_id is not None:
+        stmt = stmt.where(col(Invoice.tenant_id) == tenant_id)
+    moved = 0
+    for invoice in session.exec(stmt).all():
+        if engine.expire_if_due(lifecycle_of(invoice), invoice, now):
+            session.add(invoice)
+            moved += 1
+    return moved
+
+
+# --- payments --------------------------------------------------------------------------------
+
+def _recompute_paid(session: Session, invoice: Invoice) -> None:
+    session.flush()
+    paid = session.exec(
+        select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(
+            col(Payment.invoice_id) == invoice.id
+        )
+    ).one()
+    invoice.paid_minor = int(paid)
+
+
+def _check_amount(invoice: Invoice, amount_minor: int, already: int, allow_overpay: bool) -> None:
+    if amount_minor <= 0:
+        raise RuleViolation("amount_not_positive", "the payment amount must be greater than 0")
+    if not allow_overpay and amount_minor > invoice.balance_minor + already:
+        raise RuleViolation("amount_exceeds_balance",
+                            "the payment amount exceeds the invoice balance")
+
+
+def record_payment(
+    session: Session,
+    invoice: Invoice,
+    now: datetime,
+    *,
+    amount_minor: int,
+    method: str,
+    paid_at: datetime,
+    attrs: dict[str, Any] | None = None,
+    locked: bool = False,
+    allow_overpay: bool = False,
+) -> Payment:
+    lc = lifecycle_of(invoice)
+    if not lc.allows("record_payment", invoice.status):
+        raise engine.TransitionRefused("record_payment", invoice.status,
+                                       f"payments cannot be added to a {invoice.status} invoice")
+    _check_amount(invoice, amount_minor, 0, allow_overpay)
+    assert invoice.id is not None
+    payment = Payment(
+        tenant_id=invoice.tenant_id, invoice_id=invoice.id, method=method,
+        amount_minor=amount_minor, locked=locked, paid_at=paid_at, attrs=dict(attrs or {}),
+        created_at=now, updated_at=now,
+    )
+    session.add(payment)
+    _recompute_paid(session, invoice)
+    engine.apply(lc, invoice, "record_payment", now)
+    _stamp_payment_date(session, invoice)
+    session.add(invoice)
+    session.flush()
+    return payment
+
+
+def get_payment(session: Session, invoice: Invoice, payment_id: int) -> Payment:
+    payment = session.get(Payment, payment_id)
+    if payment is None or payment.invoice_id != invoice.id:
+        raise NotFound("payment", payment_id)
+    return payment
+
+
+def change_payment(
+    session: Session,
+    invoice: Invoice,
+    payment: Payment,
+    now: datetime,
+    *,
+    amount_minor: int,
+    method: str,
+    paid_at: datetime,
+    attrs: dict[str, Any],
+    allow_overpay: bool = False,
+) -> Payment:
+    lc = lifecycle_of(invoice)
+    if not lc.allows("change_payment", invoice.status):
+        raise engine.TransitionRefused("change_payment", invoice.status,
+                                       f"payments of a {invoice.status} invoice cannot be changed")
+    if payment.locked:
+        raise RuleViolation("payment_locked", "card payments cannot be updated")
+    _check_amount(invoice, amount_minor, payment.amount_minor, allow_overpay)
+    payment.amount_minor = amount_minor
+    payment.method = method
+    payment.paid_at = paid_at
+    payment.attrs = dict(attrs)
+    payment.updated_at = now
+    session.add(payment)
+    _recompute_paid(session, invoice)
+    engine.apply(lc, invoice, "change_payment", now)
+    _stamp_payment_date(session, invoice)
+    session.add(invoice)
+    return payment
+
+
+def remove_payment(session: Session, invoice: Invoice, payment: Payment, now: datetime) -> None:
+    lc = lifecycle_of(invoice)
+    if not lc.allows("remove_payment", invoice.status):
+        raise engine.TransitionRefused("remove_payment", invoice.status,
+                                       f"payments of a {invoice.status} invoice cannot be removed")
+    if payment.locked:
+        raise RuleViolation("payment_locked", "card payments cannot be removed")
+    session.delete(payment)
+    _recompute_paid(session, invoice)
+    engine.apply(lc, invoice, "remove_payment", now)
+    _stamp_payment_date(session, invoice)
+    session.add(invoice)
+
+
+def refund(session: Session, invoice: Invoice, amount_minor: int, action: str,
+           now: datetime) -> None:
+    """Give money back on a settled invoice through the lifecycle's refund `action`."""
+    refundable = invoice.paid_minor - invoice.refunded_minor
+    if amount_minor <= 0 or amount_minor > refundable:
+        raise RuleViolation("refund_amount", "the refund amount must be > 0 and not above the paid amount")
+    engine.apply(lifecycle_of(invoice), invoice, action, now)
+    invoice.refunded_minor += amount_minor
+    session.add(invoice)
+
+
+def _stamp_payment_date(session: Session, invoice: Invoice) -> None:
+    latest = session.exec(
+        select(func.max(Payment.paid_at)).where(col(Payment.invoice_id) == invoice.id)
+    ).one()
+    stamps = dict(invoice.stamps)
+    if latest is None:
+        stamps.pop("last_payment_at", None)
+    else:
+        value = latest if isinstance(latest, datetime) else datetime.fromisoformat(str(latest))
+        stamps["last_payment_at"] = iso_utc(value)
+    invoice.stamps = stamps
+
+
+def payments_of(session: Session, invoice: Invoice) -> list[Payment]:
+    return list(session.exec(
+        select(Payment).where(col(Payment.invoice_id) == invoice.id).order_by(col(Payment.id))
+    ).all())
+
+
+def list_payments(
+    session: Session,
+    tenant_id: int,
+    invoice_id: int | None = None,
+    filters: list[Filter] | None = None,
+    sort: list[Sort] | None = None,
+    page: Page | None = None,
+) -> tuple[list[Payment], int]:
+    return run(session, Payment, payment_scope(tenant_id, invoice_id), filters or [],
+               sort or [], page or Page())
+
+
+def invoices_by_id(session: Session, ids: set[int]) -> dict[int, Invoice]:
+    if not ids:
+        return {}
+    rows = session.exec(select(Invoice).where(col(Invoice.id).in_(ids))).all()
+    return {row.id: row for row in rows if row.id is not None}
+
+
+# --- events ----------------------------------------------------------------------------------
+
+def add_event(session: Session, invoice: Invoice, kind: str, now: datetime,
+              attrs: dict[str, Any] | None = None) -> InvoiceEvent:
+    assert invoice.id is not None
+    event = InvoiceEvent(tenant_id=invoice.tenant_id, invoice_id=invoice.id, kind=kind,
+                         attrs=dict(attrs or {}), created_at=now)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def list_events(
+    session: Session,
+    tenant_id: int,
+    kind: str,
+    invoice_id: int | None = None,
+    sort: list[Sort] | None = None,
+    page: Page | None = None,
+) -> tuple[list[InvoiceEvent], int]:
+    scope = [col(InvoiceEvent.tenant_id) == tenant_id, col(InvoiceEvent.kind) == kind]
+    if invoice_id is not None:
+        scope.append(col(InvoiceEvent.invoice_id) == invoice_id)
+    return run(session, InvoiceEvent, scope, [], sort or [], page or Page())
+
+
+def get_event(session: Session, invoice: Invoice, kind: str, event_id: int) -> InvoiceEvent:
+    event = session.get(InvoiceEvent, event_id)
+    if event is None or event.invoice_id != invoice.id or event.kind != kind:
+        raise NotFound(kind, event_id)
+    return event
+
+
+def delete_event(session: Session, event: InvoiceEvent) -> None:
+    session.delete(event)

@@ -1,0 +1,125 @@
+"""Provider-neutral filtering, sorting and paging over invoices and payments.
+
+Providers translate their own query grammar into `Filter`/`Sort` on the core's field names
+(`number`, `status`, `total_minor`, `attrs.customer_email` ...); unknown fields or operators
+raise `QueryError`, which each provider reports in its own error shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_
+from sqlmodel import Session, SQLModel, col, select
+
+from app.core.tables import Invoice, InvoiceEvent, Payment
+
+OPERATORS = ("EQ", "NE", "GT", "GE", "LT", "LE", "LIKE", "IN", "BETWEEN", "IS_NULL", "IS_NOT_NULL")
+
+
+class QueryError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Filter:
+    field: str
+    op: str
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Sort:
+    field: str
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    offset: int = 0
+    limit: int | None = None
+
+
+_INVOICE_FIELDS = (
+    "id", "ref", "kind", "number", "customer_ref", "status", "currency", "total_minor",
+    "paid_minor", "refunded_minor", "issue_date", "due_date", "expires_at", "created_at",
+    "updated_at",
+)
+_PAYMENT_FIELDS = ("id", "invoice_id", "method", "amount_minor", "paid_at", "created_at",
+                   "updated_at")
+_FIELDS: dict[type[SQLModel], tuple[str, ...]] = {
+    Invoice: _INVOICE_FIELDS,
+    Payment: _PAYMENT_FIELDS,
+    InvoiceEvent: ("id", "invoice_id", "kind", "created_at"),
+}
+
+
+def _column(model: type[SQLModel], name: str) -> Any:
+    if model is Invoice and name == "balance_minor":
+        return col(Invoice.total_minor) - col(Invoice.paid_minor)
+    if name.startswith("attrs."):
+        return getattr(model, "attrs")[name.removeprefix("attrs.")].as_string()
+    if model is Invoice and name.startswith("stamps."):
+        return col(Invoice.stamps)[name.removeprefix("stamps.")].as_string()
+    if name not in _FIELDS[model]:
+        raise QueryError(f"unknown field {name}")
+    return getattr(model, name)
+
+
+def _condition(model: type[SQLModel], flt: Filter) -> ColumnElement[bool]:
+    column = _column(model, flt.field)
+    op, value = flt.op.upper(), flt.value
+    if op not in OPERATORS:
+        raise QueryError(f"unknown operator {flt.op}")
+    if op == "IS_NULL":
+        return column.is_(None)  # type: ignore[no-any-return]
+    if op == "IS_NOT_NULL":
+        return column.is_not(None)  # type: ignore[no-any-return]
+    if op == "IN":
+        return column.in_(list(value))  # type: ignore[no-any-return]
+    if op == "BETWEEN":
+        low, high = value
+        return column.between(low, high)  # type: ignore[no-any-return]
+    if op == "LIKE":
+        return column.like(value)  # type: ignore[no-any-return]
+    comparisons = {
+        "EQ": column == value, "NE": or_(column != value, column.is_(None)),
+        "GT": column > value, "GE": column >= value, "LT": column < value, "LE": column <= value,
+    }
+    return comparisons[op]  # type: ignore[no-any-return]
+
+
+def run(
+    session: Session,
+    model: type[SQLModel],
+    scope: list[ColumnElement[bool]],
+    filters: list[Filter],
+    sort: list[Sort],
+    page: Page,
+) -> tuple[list[Any], int]:
+    """Rows of `model` in `scope` matching every filter, sorted and paged, plus the total."""
+    conditions = scope + [_condition(model, f) for f in filters]
+    total = session.exec(select(func.count()).select_from(model).where(*conditions)).one()
+    stmt = select(model).where(*conditions)
+    for key in sort:
+        column = _column(model, key.field)
+        stmt = stmt.order_by(column.desc() if key.descending else column.asc())
+    stmt = stmt.order_by(col(getattr(model, "id")).desc() if any(s.descending for s in sort)
+                         else col(getattr(model, "id")).asc())
+    if page.offset:
+        stmt = stmt.offset(page.offset)
+    if page.limit is not None:
+        stmt = stmt.limit(page.limit)
+    return list(session.exec(stmt).all()), int(total)
+
+
+def invoice_scope(tenant_id: int) -> list[ColumnElement[bool]]:
+    return [col(Invoice.tenant_id) == tenant_id]
+
+
+def payment_scope(tenant_id: int, invoice_id: int | None = None) -> list[ColumnElement[bool]]:
+    scope = [col(Payment.tenant_id) == tenant_id]
+    if invoice_id is not None:
+        scope.append(col(Payment.invoice_id) == invoice_id)
+    return scope

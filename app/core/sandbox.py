@@ -1,0 +1,39 @@
+"""The running sandbox's shared services, handed to every provider edge and the control plane."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from app.core.clock import SandboxClock
+from app.core.db import Database
+from app.core.hooks import Hooks
+from app.core.tenancy import TenantDirectory
+from app.core.webhooks import DeliveryWorker
+
+# (sandbox, session, parsed fixture document, tenant key to restrict to or None)
+FixtureLoader = Callable[["Sandbox", Session, dict[str, Any], "str | None"], None]
+
+
+@dataclass
+class Sandbox:
+    db: Database
+    clock: SandboxClock
+    tenants: TenantDirectory
+    public_url: str
+    fixtures_dir: Path | None
+    hooks: Hooks = field(default_factory=Hooks)
+    fixture_loaders: dict[str, FixtureLoader] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    worker: DeliveryWorker | None = None
+
+    def link(self, path: str) -> str:
+        return self.public_url.rstrip("/") + path
+
+    def wake_deliveries(self) -> None:
+        if self.worker is not None:
+            self.worker.wake()

@@ -1,0 +1,190 @@
+"""The shared tables. Money columns are integer minor units; datetimes are stored as UTC.
+
+Provider-specific wire data that the core has no rule about (contacts, notes, line items as the
+client sent them) lives in the `attrs` JSON column of the row it belongs to.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, whatever the backend keeps."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the database")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _dt(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Tenant(SQLModel, table=True):
+    """One isolated account of one provider, picked by that provider's credentials."""
+
+    __tablename__ = "tenants"
+    __table_args__ = (UniqueConstraint("provider", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(index=True)
+    key: str  # Maast API key, PayOne merchantID, Harvest account, TransportOne tenant id
+    secret: str | None = None  # PayOne token, Harvest password, TransportOne client secret
+    public_id: int  # the numeric id the provider shows (Maast merchant_id, Harvest user id ...)
+    from_fixture: bool = False
+    attrs: dict[str, Any] = _json()
+    created_at: datetime = _dt()
+
+
+class Customer(SQLModel, table=True):
+    """A tenant's saved customer (Maast customer vault)."""
+
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("tenant_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    ref: str
+    attrs: dict[str, Any] = _json()
+    created_at: datetime = _dt()
+
+
+class Invoice(SQLModel, table=True):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        Index("ix_invoices_tenant_ref", "tenant_id", "ref"),
+        Index("ix_invoices_tenant_status", "tenant_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    provider: str
+    kind: str = "standard"  # e.g. PayOne "PreAuth"
+    ref: str | None = None  # the client's own id where the provider has one (PayOne invoiceID)
+    number: str | None = None
+    customer_ref: str | None = None
+    status: str
+    currency: str
+    total_minor: int = 0
+    paid_minor: int = 0
+    refunded_minor: int = 0
+    allow_partial: bool = True
+    issue_date: date | None = None
+    due_date: date | None = None
+    expires_at: datetime | None = _dt(nullable=True)
+    checkout_token: str | None = Field(default=None, unique=True)
+    stamps: dict[str, str] = _json()  # lifecycle timestamps (sent_at, approved_at ...), ISO-8601
+    attrs: dict[str, Any] = _json()
+    created_at: datetime = _dt()
+    updated_at: datetime = _dt()
+
+    @property
+    def balance_minor(self) -> int:
+        return self.total_minor - self.paid_minor
+
+
+class Payment(SQLModel, table=True):
+    __tablename__ = "payments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    invoice_id: int = Field(foreign_key="invoices.id", index=True)
+    method: str  # CARD, CASH, CHECK, OTHER, BANK_TRANSFER ...
+    amount_minor: int
+    locked: bool = False  # made by the customer at checkout: never changed through the API
+    paid_at: datetime = _dt()
+    attrs: dict[str, Any] = _json()
+    created_at: datetime = _dt()
+    updated_at: datetime = _dt()
+
+
+class InvoiceItem(SQLModel, table=True):
+    """An addressable line of an invoice (TransportOne charges) with its own status."""
+
+    __tablename__ = "invoice_items"
+    __table_args__ = (Index("ix_items_tenant_ref", "tenant_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    invoice_id: int | None = Field(default=None, foreign_key="invoices.id", index=True)
+    ref: str
+    status: str
+    amount_minor: int
+    attrs: dict[str, Any] = _json()
+    created_at: datetime = _dt()
+    updated_at: datetime = _dt()
+
+
+class InvoiceEvent(SQLModel, table=True):
+    """Something that happened to an invoice and can be listed later (Harvest messages)."""
+
+    __tablename__ = "invoice_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    invoice_id: int = Field(foreign_key="invoices.id", index=True)
+    kind: str
+    attrs: dict[str, Any] = _json()
+    created_at: datetime = _dt()
+
+
+class AccessToken(SQLModel, table=True):
+    __tablename__ = "access_tokens"
+
+    token: str = Field(primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    expires_at: datetime = _dt()
+    created_at: datetime = _dt()
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first answer to a request id, replayed for repeats of the same request."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("tenant_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    key: str
+    fingerprint: str
+    status_code: int
+    content_type: str
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = _dt()
+
+
+class Delivery(SQLModel, table=True):
+    """An outgoing HTTP notification (webhook), kept until delivered or given up."""
+
+    __tablename__ = "deliveries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(index=True)
+    tenant_id: int | None = Field(default=None, foreign_key="tenants.id", index=True)
+    event: str
+    url: str
+    headers: dict[str, str] = _json()
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    state: str = "pending"  # pending | delivered | failed
+    attempts: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    next_attempt_at: datetime | None = _dt(nullable=True, index=True)
+    created_at: datetime = _dt()

@@ -1,0 +1,115 @@
+"""`create_app(settings)`: the core services, every provider edge and the control plane."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from sqlmodel import select
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import __version__
+from app.core import fixtures
+from app.core.clock import SandboxClock
+from app.core.db import Database
+from app.core.sandbox import Sandbox
+from app.core.tables import Tenant
+from app.core.tenancy import TenantDirectory
+from app.core.webhooks import DeliveryWorker
+from app.providers import maast
+from app.providers.edge import ProviderEdge
+from app.sandbox import checkout, control
+from app.sandbox.errors import control_error
+from app.settings import Settings
+
+log = logging.getLogger("invoice_sandbox")
+
+EDGE_FACTORIES = (maast.edge,)
+
+
+def _database_is_empty(db: Database) -> bool:
+    with db.read() as session:
+        return session.exec(select(Tenant.id).limit(1)).first() is None
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    db = Database(settings.db)
+    sandbox = Sandbox(
+        db=db,
+        clock=SandboxClock(),
+        tenants=TenantDirectory(db, strict=settings.auth == "strict"),
+        public_url=settings.base_url,
+        fixtures_dir=settings.fixtures,
+        options={
+            "max_body_bytes": settings.max_body_bytes,
+            "harvest_throttle": settings.harvest_throttle,
+            "payone_error_status": settings.payone_error_status,
+        },
+    )
+    edges: list[ProviderEdge] = [factory(sandbox) for factory in EDGE_FACTORIES]
+    for edge in edges:
+        if edge.fixture_loader is not None:
+            sandbox.fixture_loaders[edge.name] = edge.fixture_loader
+    # A database that already holds state keeps it across restarts; fixtures seed a new one.
+    if _database_is_empty(db):
+        fixtures.load(sandbox)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        sandbox.worker = DeliveryWorker(db)
+        sandbox.worker.start()
+        try:
+            yield
+        finally:
+            await sandbox.worker.stop()
+            sandbox.worker = None
+
+    application = FastAPI(
+        title="invoice-sandbox",
+        version=__version__,
+        description="Control plane of the invoice sandbox. Provider APIs are served on their "
+                    "real paths; their descriptions live under /_sandbox/openapi/.",
+        lifespan=lifespan,
+        openapi_url="/_sandbox/openapi.json",
+        docs_url="/_sandbox/docs",
+        redoc_url=None,
+    )
+    application.state.sandbox = sandbox
+    application.state.edges = edges
+
+    def edge_for(request: Request) -> ProviderEdge | None:
+        path = request.url.path
+        return next((e for e in edges if e.owns(path)), None)
+
+    @application.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        edge = edge_for(request)
+        if edge is not None and exc.status_code in (404, 405):
+            return edge.not_found(request)
+        return control_error(exc.status_code, "http_error", str(exc.detail))
+
+    @application.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        edge = edge_for(request)
+        if edge is not None:  # provider routes parse their own input; this is a safety net
+            return edge.server_error(request)
+        return control_error(400, "invalid_request", str(exc.errors()))
+
+    @application.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        edge = edge_for(request)
+        if edge is not None:
+            return edge.server_error(request)
+        return control_error(500, "internal_error", "unexpected server error")
+
+    application.include_router(control.build_router(sandbox, [e.name for e in edges]))
+    application.include_router(checkout.build_router(sandbox))
+    for edge in edges:
+        application.include_router(edge.router)
+    return application

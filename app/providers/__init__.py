@@ -1,0 +1,1 @@
+"""Provider edges: exact paths, auth and wire formats. Rules live in `app.core`."""

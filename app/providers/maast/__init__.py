@@ -1,0 +1,18 @@
+"""Maast (formerly Qualpay) Platform Invoicing API under `/platform/invoice...`."""
+
+from __future__ import annotations
+
+from app.core.sandbox import Sandbox
+from app.providers.edge import ProviderEdge
+from app.providers.maast import errors, fixtures, routes
+
+
+def edge(sandbox: Sandbox) -> ProviderEdge:
+    return ProviderEdge(
+        name="maast",
+        prefixes=("/platform/", "/platform"),
+        router=routes.build_router(sandbox),
+        not_found=errors.not_found,
+        server_error=errors.server_error,
+        fixture_loader=fixtures.load,
+    )

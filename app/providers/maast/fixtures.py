@@ -1,0 +1,86 @@
+"""`fixtures/maast.toml`: demo tenants, their customer vault and invoices in any state.
+
+Invoices are written as CreateInvoiceRequest fields and go through the same validation and
+computation as API requests; `state` and `payments` then drive them through the lifecycle.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session
+
+from app.core import checkout, customers, invoices, money, tenancy
+from app.core.fixtures import FixtureError
+from app.core.sandbox import Sandbox
+from app.core.tables import Invoice
+from app.providers.maast import compute, invoice_fields
+from app.providers.maast.auth import MERCHANT_ID_BASE, PROVIDER
+from app.providers.maast.errors import MaastError
+
+STATES = ("SAVED", "OUTSTANDING", "PAID", "CANCELED")
+
+
+def _exact(value: Any) -> Any:
+    """TOML floats become exact decimals, as JSON numbers do on the API."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _exact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_exact(v) for v in value]
+    return value
+
+
+def load(sandbox: Sandbox, session: Session, document: dict[str, Any],
+         only_tenant: str | None) -> None:
+    now = sandbox.clock.now()
+    for spec in document.get("tenants", []):
+        key = spec.get("api_key")
+        if not isinstance(key, str) or not key:
+            raise FixtureError("maast tenants need an api_key")
+        if only_tenant is not None and key != only_tenant:
+            continue
+        tenant = tenancy.create(session, PROVIDER, key, now, public_id=spec.get("merchant_id"),
+                                public_id_base=MERCHANT_ID_BASE, from_fixture=True)
+        assert tenant.id is not None
+        for customer in spec.get("customers", []):
+            customers.save(session, tenant.id, customer["customer_id"],
+                           {k: v for k, v in customer.items() if k != "customer_id"}, now)
+        for i, raw in enumerate(spec.get("invoices", [])):
+            try:
+                _invoice(sandbox, session, tenant, _exact(raw), now)
+            except MaastError as exc:
+                raise FixtureError(f"maast tenant {key} invoice #{i + 1}: {exc.message} "
+                                   f"{exc.data or ''}") from None
+
+
+def _invoice(sandbox: Sandbox, session: Session, tenant: Any, raw: dict[str, Any],
+             now: datetime) -> Invoice:
+    state = raw.pop("state", "SAVED")
+    payments = raw.pop("payments", [])
+    if state not in STATES:
+        raise FixtureError(f"state must be one of {', '.join(STATES)}")
+    row = invoice_fields.create(session, tenant, invoice_fields.validate_create(raw), now)
+    if state in ("OUTSTANDING", "PAID"):
+        invoices.transition(session, row, "send", now)
+        invoices.ensure_checkout_token(row)
+    for payment in payments:
+        day = compute.parse_date(str(payment["date_payment"]))[0]
+        invoices.record_payment(
+            session, row, now, amount_minor=money.to_minor(Decimal(str(payment["amt_paid"])), row.currency),
+            method=payment.get("type", "CASH"),
+            paid_at=datetime(day.year, day.month, day.day, tzinfo=UTC),
+            attrs={"date_payment": str(payment["date_payment"]), "tran_status": "",
+                   **({"description": payment["description"]} if "description" in payment
+                      else {})},
+        )
+    if state == "PAID" and row.balance_minor > 0:
+        # Paid the way customers pay: by card at the hosted checkout.
+        checkout.pay_by_card(session, invoices.ensure_checkout_token(row), now,
+                             amount_minor=None, card_number=None)
+    if state == "CANCELED":
+        invoices.transition(session, row, "cancel", now)
+    return row

@@ -1,0 +1,103 @@
+"""Core rows -> Maast JSON objects, in the field order of the published examples."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from app.core import money
+from app.core.tables import Invoice, Payment, Tenant
+from app.providers.maast.compute import DATE_ONLY, render_date, timestamp
+
+
+def amount(minor: int, currency: str) -> float | int:
+    """A JSON number: exact for cents, rendered without binary noise (15.25, not 15.2500001)."""
+    value = money.from_minor(minor, currency)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def number(text: str) -> float | int:
+    value = Decimal(text)
+    return int(value) if value == value.to_integral_value() and "." not in text else float(value)
+
+
+def _stamp_date(invoice: Invoice, name: str, style: str) -> str | None:
+    raw = invoice.stamps.get(name)
+    if raw is None:
+        return None
+    return render_date(datetime.fromisoformat(raw.replace("Z", "+00:00")).date(), style)
+
+
+def invoice(row: Invoice, tenant: Tenant, link: str | None) -> dict[str, Any]:
+    a = row.attrs
+    style = a.get("date_style", DATE_ONLY)
+    cur = row.currency
+    out: dict[str, Any] = {
+        "invoice_id": row.id,
+        "merchant_id": tenant.public_id,
+        "customer_id": row.customer_ref,
+        "from_contact": a.get("from_contact"),
+        "billing_contact": a.get("billing_contact"),
+        "invoice_number": row.number,
+        "status": row.status,
+        "amt_tran": amount(row.total_minor, cur),
+        "amt_tax": amount(a.get("tax_minor", 0), cur),
+        "amt_sub_total": amount(a.get("sub_total_minor", 0), cur),
+        "amt_paid": amount(row.paid_minor, cur),
+        "amt_balance": amount(row.balance_minor, cur),
+        "profile_id": a.get("profile_id"),
+        "tran_currency": cur,
+        "footer_note": a.get("footer_note"),
+        "payment_terms_note": a.get("payment_terms_note"),
+        "checkout_settings": a.get("checkout_settings"),
+        "invoice_link": link,
+        "sales_tax": _sales_tax(a.get("sales_tax")),
+        "payment_terms": a.get("payment_terms"),
+        "date_invoice": a.get("date_invoice") or render_date(row.issue_date, style),
+        "line_items": [
+            {k: number(v) if k in ("quantity", "unit_cost") else v for k, v in item.items()}
+            for item in a.get("line_items", [])
+        ],
+        "date_due": render_date(row.due_date, style),
+        "date_payment": _stamp_date(row, "last_payment_at", style),
+        "date_last_view": _stamp_date(row, "last_viewed_at", style),
+        "date_sent": _stamp_date(row, "sent_at", style),
+        "db_timestamp": timestamp(row.updated_at),
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _sales_tax(tax: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if tax is None else {"type": tax["type"], "value": number(tax["value"])}
+
+
+def payment(row: Payment, invoice_row: Invoice, tenant: Tenant) -> dict[str, Any]:
+    a = row.attrs
+    out: dict[str, Any] = {
+        "payment_id": row.id,
+        "merchant_id": tenant.public_id,
+        "type": row.method,
+        "amt_paid": amount(row.amount_minor, invoice_row.currency),
+        "description": a.get("description"),
+        "pg_id": a.get("pg_id"),
+        "invoice_id": row.invoice_id,
+        "date_payment": a.get("date_payment") or row.paid_at.date().isoformat(),
+        "status": invoice_row.status,
+        "tran_currency": invoice_row.currency,
+        "tran_status": a.get("tran_status", ""),
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def bounced(event_attrs: dict[str, Any], invoice_row: Invoice, tenant: Tenant,
+            created: datetime) -> dict[str, Any]:
+    return {
+        "invoice_id": invoice_row.id,
+        "merchant_id": tenant.public_id,
+        "invoice_number": invoice_row.number,
+        "customer_id": invoice_row.customer_ref,
+        "email_address": event_attrs.get("email_address"),
+        "reason": event_attrs.get("reason"),
+        "db_timestamp": timestamp(created),
+    }

@@ -1,0 +1,1 @@
+"""The control plane (`/_sandbox/...`) and the hosted checkout pages."""

@@ -1,0 +1,106 @@
+"""`/_sandbox/...`: health, reset, clock and outgoing deliveries."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from app import __version__
+from app.core import fixtures, invoices, webhooks
+from app.core.clock import ClockError
+from app.core.sandbox import Sandbox
+from app.providers.edge import BodyTooLarge, json_response, read_body
+from app.sandbox.errors import control_error
+
+
+async def _json_object(request: Request) -> dict[str, Any] | Response:
+    try:
+        raw = await read_body(request, 65536)
+        body = json.loads(raw) if raw.strip() else {}
+    except BodyTooLarge:
+        return control_error(413, "too_large", "request body too large")
+    except (ValueError, UnicodeDecodeError):
+        return control_error(400, "invalid_json", "the body must be a JSON object")
+    if not isinstance(body, dict):
+        return control_error(400, "invalid_json", "the body must be a JSON object")
+    return body
+
+
+def build_router(sandbox: Sandbox, providers: list[str]) -> APIRouter:
+    router = APIRouter(prefix="/_sandbox", tags=["control plane"])
+
+    @router.get("/health")
+    async def health() -> Response:
+        """Ready to serve; cheap, writes nothing."""
+        return json_response({
+            "status": "ok",
+            "version": __version__,
+            "providers": providers,
+            "auth": "strict" if sandbox.tenants.strict else "open",
+            "clock": sandbox.clock.state(),
+        })
+
+    @router.post("/reset")
+    async def reset(provider: str | None = Query(None), tenant: str | None = Query(None)) -> Response:
+        """Wipe state (all, one provider's, or one tenant's) and reload the fixtures."""
+        if provider is not None and provider not in providers:
+            return control_error(400, "unknown_provider", f"no provider named {provider!r}")
+        try:
+            removed = fixtures.reset(sandbox, provider, tenant)
+        except fixtures.FixtureError as exc:
+            return control_error(500, "fixtures", str(exc))
+        return json_response({"status": "ok", "provider": provider, "tenant": tenant,
+                              "tenants_removed": removed})
+
+    @router.get("/clock")
+    async def get_clock() -> Response:
+        return json_response(sandbox.clock.state())
+
+    @router.post("/clock")
+    async def change_clock(request: Request) -> Response:
+        """`{"freeze": bool}`, `{"set": ISO-8601}`, `{"advance": seconds}` (combinable)."""
+        body = await _json_object(request)
+        if isinstance(body, Response):
+            return body
+        unknown = set(body) - {"freeze", "set", "advance"}
+        if unknown:
+            return control_error(400, "invalid_clock", f"unknown keys: {sorted(unknown)}")
+        freeze, instant, advance = body.get("freeze"), body.get("set"), body.get("advance")
+        if freeze is not None and not isinstance(freeze, bool):
+            return control_error(400, "invalid_clock", "freeze must be true or false")
+        if advance is not None and (isinstance(advance, bool)
+                                    or not isinstance(advance, (int, float))):
+            return control_error(400, "invalid_clock", "advance must be a number of seconds")
+        when: datetime | None = None
+        if instant is not None:
+            try:
+                when = datetime.fromisoformat(str(instant).replace("Z", "+00:00"))
+            except ValueError:
+                return control_error(400, "invalid_clock", "set must be an ISO-8601 instant")
+        try:
+            if when is not None:
+                sandbox.clock.set(when)
+            if advance is not None:
+                sandbox.clock.advance(float(advance))
+        except ClockError as exc:
+            return control_error(400, "invalid_clock", str(exc))
+        if freeze is True:
+            sandbox.clock.freeze()
+        elif freeze is False:
+            sandbox.clock.unfreeze()
+        with sandbox.db.write() as session:
+            invoices.expire_due(session, sandbox.clock.now())
+        return json_response(sandbox.clock.state())
+
+    @router.get("/deliveries")
+    async def deliveries(provider: str | None = Query(None)) -> Response:
+        """Outgoing notifications (webhooks, callbacks) with every delivery attempt."""
+        with sandbox.db.read() as session:
+            rows = webhooks.list_deliveries(session, provider)
+        return json_response({"deliveries": [webhooks.describe(d) for d in rows]})
+
+    return router

@@ -1,0 +1,63 @@
+"""One Settings object, built from command-line flags with environment-variable twins."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+BUNDLED_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+ENV_PREFIX = "INVOICE_SANDBOX_"
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    db: str = "./sandbox.db"
+    fixtures: Path | None = BUNDLED_FIXTURES
+    auth: Literal["open", "strict"] = "open"
+    public_url: str | None = None
+    max_body_bytes: int = 1_048_576
+    # Harvest's documented throttle (100 calls / 15 s -> 503); off unless asked for.
+    harvest_throttle: bool = False
+    # PayOne answers business errors with HTTP 200 like the real service; 400 is an option.
+    payone_error_status: int = 200
+    log_level: str = "warning"
+    options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+
+def env(name: str) -> str | None:
+    return os.environ.get(ENV_PREFIX + name.upper())
+
+
+def parse_fixtures(value: str | None) -> Path | None:
+    if value is None:
+        return BUNDLED_FIXTURES
+    if value.lower() == "none":
+        return None
+    path = Path(value)
+    if not path.is_dir():
+        raise SettingsError(f"fixtures directory {value!r} does not exist")
+    return path
+
+
+def parse_bool(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, not {value!r}")

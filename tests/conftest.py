@@ -1,0 +1,122 @@
+"""Shared test fixtures: an in-process client per test and a real served process on demand."""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.settings import BUNDLED_FIXTURES, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+@pytest.fixture
+def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
+    """Build a TestClient over a fresh file database; keyword arguments go to Settings."""
+    clients: list[TestClient] = []
+
+    def build(**overrides: object) -> TestClient:
+        settings = Settings(**{"db": str(tmp_path / f"db{len(clients)}.sqlite"),
+                               "fixtures": None, **overrides})  # type: ignore[arg-type]
+        client = TestClient(create_app(settings), raise_server_exceptions=False)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield build
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: Callable[..., TestClient]) -> TestClient:
+    """An empty sandbox (no fixtures), open auth."""
+    return make_client()
+
+
+@pytest.fixture
+def demo_client(make_client: Callable[..., TestClient]) -> TestClient:
+    """A sandbox seeded with the bundled fixtures."""
+    return make_client(fixtures=BUNDLED_FIXTURES)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServedSandbox:
+    """`invoice-sandbox serve` in a child process, for tests that need a real server."""
+
+    def __init__(self, db: Path, *extra: str) -> None:
+        self.db = db
+        self.extra = extra
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 20.0) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--port", str(self.port), "--db",
+             str(self.db), *self.extra],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(self.process.stderr.read().decode() if self.process.stderr
+                                   else "server exited")
+            try:
+                if httpx.get(f"{self.url}/_sandbox/health", timeout=0.5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not become healthy")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Callable[..., ServedSandbox]]:
+    """Start real servers: `served(*flags)`; each is stopped after the test."""
+    servers: list[ServedSandbox] = []
+
+    def start(*extra: str, db: Path | None = None) -> ServedSandbox:
+        server = ServedSandbox(db or tmp_path / "served.sqlite", *extra)
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
