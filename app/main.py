@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     application.state.sandbox = sandbox
     application.state.edges = edges
+    # control-plane middleware (journal, faults) is installed here
 
     def edge_for(request: Request) -> ProviderEdge | None:
         path = request.url.path

@@ -9,12 +9,20 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from pathlib import Path
+
 from app import __version__
 from app.core import fixtures, invoices, webhooks
 from app.core.clock import ClockError
 from app.core.sandbox import Sandbox
 from app.providers.edge import BodyTooLarge, json_response, read_body
 from app.sandbox.errors import control_error
+
+
+PROVIDER_SPECS = {
+    name: Path(__file__).resolve().parent.parent / "providers" / name / "openapi.json"
+    for name in ("maast", "harvest", "payone", "transportone")
+}
 
 
 async def _json_object(request: Request) -> dict[str, Any] | Response:
@@ -95,6 +103,14 @@ def build_router(sandbox: Sandbox, providers: list[str]) -> APIRouter:
         with sandbox.db.write() as session:
             invoices.expire_due(session, sandbox.clock.now())
         return json_response(sandbox.clock.state())
+
+    @router.get("/openapi/{provider}.json")
+    async def provider_openapi(provider: str) -> Response:
+        """The OpenAPI description of a provider's API as the sandbox serves it."""
+        document = PROVIDER_SPECS.get(provider)
+        if document is None or not document.is_file():
+            return control_error(404, "not_found", f"no OpenAPI description for {provider!r}")
+        return Response(document.read_bytes(), media_type="application/json")
 
     @router.get("/deliveries")
     async def deliveries(provider: str | None = Query(None)) -> Response:
