@@ -20,15 +20,15 @@ from app.core.sandbox import Sandbox
 from app.core.tables import Tenant
 from app.core.tenancy import TenantDirectory
 from app.core.webhooks import DeliveryWorker
-from app.providers import maast
+from app.providers import harvest, maast, payone, transportone
 from app.providers.edge import ProviderEdge
-from app.sandbox import checkout, control
+from app.sandbox import checkout, control, faults, journal
 from app.sandbox.errors import control_error
 from app.settings import Settings
 
 log = logging.getLogger("invoice_sandbox")
 
-EDGE_FACTORIES = (maast.edge,)
+EDGE_FACTORIES = (maast.edge, payone.edge, transportone.edge, harvest.edge)
 
 
 def _database_is_empty(db: Database) -> bool:
@@ -81,7 +81,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     application.state.sandbox = sandbox
     application.state.edges = edges
-    # control-plane middleware (journal, faults) is installed here
+    # control-plane middleware (journal, faults) is installed here; the last one added runs
+    # first, so the journal also records what fault injection did to a request.
+    application.state.faults = faults.install(application, sandbox, edges)
+    application.state.journal = journal.install(application, sandbox, edges)
 
     def edge_for(request: Request) -> ProviderEdge | None:
         path = request.url.path

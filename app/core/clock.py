@@ -6,8 +6,13 @@ runs at wall-clock speed from an offset, so moving it never breaks ordering of e
 
 from __future__ import annotations
 
+import math
 import threading
 from datetime import UTC, datetime, timedelta
+
+# Far enough for any scenario, and far enough from datetime's year-9999 limit that a running
+# clock never overflows.
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 class ClockError(ValueError):
@@ -43,24 +48,32 @@ class SandboxClock:
                 self._frozen_at = None
 
     def set(self, instant: datetime) -> None:
-        if instant.tzinfo is None:
-            raise ClockError("the instant must carry a time zone (e.g. a trailing Z)")
-        instant = instant.astimezone(UTC)
-        with self._lock:
-            if self._frozen_at is not None:
-                self._frozen_at = instant
-            else:
-                self._offset = instant - datetime.now(UTC)
+        self.change(instant=instant)
 
     def advance(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ClockError("the clock only moves forward: advance must be >= 0")
-        step = timedelta(seconds=seconds)
+        self.change(advance=seconds)
+
+    def change(self, *, instant: datetime | None = None, advance: float | None = None,
+               freeze: bool | None = None) -> None:
+        """Set, then advance, then freeze or unfreeze, as one change: all of it or, on
+        ClockError, none of it. A set instant is kept exactly, even when freezing with it."""
+        if instant is not None and instant.tzinfo is None:
+            raise ClockError("the instant must carry a time zone (e.g. a trailing Z)")
+        if advance is not None and not (math.isfinite(advance) and advance >= 0):
+            raise ClockError("the clock only moves forward: advance must be a number >= 0")
         with self._lock:
-            if self._frozen_at is not None:
-                self._frozen_at += step
+            wall = datetime.now(UTC)
+            target = instant.astimezone(UTC) if instant is not None else (
+                self._frozen_at if self._frozen_at is not None else wall + self._offset)
+            if advance and advance > (LATEST - target).total_seconds():
+                raise ClockError(f"the clock cannot go past {iso_utc(LATEST)}")
+            target += timedelta(seconds=advance or 0)
+            if target > LATEST:
+                raise ClockError(f"the clock cannot go past {iso_utc(LATEST)}")
+            if (self._frozen_at is not None) if freeze is None else freeze:
+                self._frozen_at = target
             else:
-                self._offset += step
+                self._frozen_at, self._offset = None, target - wall
 
     def reset(self) -> None:
         with self._lock:

@@ -87,6 +87,8 @@ def wipe(session: Session, provider: str | None = None, tenant: str | None = Non
 def reset(sandbox: Sandbox, provider: str | None = None, tenant: str | None = None) -> int:
     with sandbox.db.write() as session:
         removed = wipe(session, provider, tenant)
+        # In-memory services (request journal, fault rules) clear themselves on this event.
+        sandbox.hooks.emit("reset", "sandbox", session, only_provider=provider, only_tenant=tenant)
     sandbox.tenants.forget()
     if provider is None and tenant is None:
         sandbox.clock.reset()

@@ -103,9 +103,14 @@ def list_invoices(
 
 
 def edit_invoice(
-    session: Session, invoice: Invoice, action: str, now: datetime, **changes: Any
+    session: Session, invoice: Invoice, action: str, now: datetime, *,
+    allow_overpay: bool = False, **changes: Any
 ) -> Invoice:
-    """Change descriptive fields and/or the total, if the lifecycle allows `action` now."""
+    """Change descriptive fields and/or the total, if the lifecycle allows `action` now.
+
+    `allow_overpay` is for providers that accept overpayment: the total may then end up
+    below the amount already paid (a negative balance), as a payment could have made it.
+    """
     lc = lifecycle_of(invoice)
     engine.apply(lc, invoice, action, now)
     for name, value in changes.items():
@@ -115,7 +120,7 @@ def edit_invoice(
         setattr(invoice, name, value)
     if invoice.total_minor < 0:
         raise RuleViolation("negative_total", "the invoice total cannot be negative")
-    if invoice.total_minor < invoice.paid_minor:
+    if invoice.total_minor < invoice.paid_minor and not allow_overpay:
         raise RuleViolation("total_below_paid",
                             "the invoice total cannot be less than the amount already paid")
     if "total_minor" in changes and invoice.paid_minor > 0:

@@ -47,11 +47,17 @@ MAAST = Lifecycle(
 
 # --- Harvest: draft -> open -> partial -> paid; closed (written off); re-open. --------------
 def _harvest_settle(invoice: Invoice) -> str:
+    # A written-off invoice stays closed when an edit changes its amount; only re_open
+    # (which clears the stamp first) brings it back.
+    if "closed_at" in invoice.stamps:
+        return "closed"
     if "sent_at" not in invoice.stamps:
         return "draft"
-    if invoice.balance_minor <= 0:
-        return "paid"
-    return "partial" if invoice.paid_minor > 0 else "open"
+    # Paid means settled by payments: a sent invoice nobody has paid yet is open, even if an
+    # edit brought its amount to zero, so an amount edit without payments never moves state.
+    if invoice.paid_minor <= 0:
+        return "open"
+    return "paid" if invoice.balance_minor <= 0 else "partial"
 
 
 _HARVEST_MONEY = {"draft", "open", "partial", "paid"}

@@ -12,6 +12,11 @@ _EXPONENTS = {
 }
 
 
+# Largest accepted amount in major units: far above any invoice, and its minor units still fit
+# the database's signed 64-bit integers (and Decimal's exponent range).
+MAX_MAJOR = Decimal(10) ** 15
+
+
 class MoneyError(ValueError):
     """An amount that cannot be represented exactly in the currency's minor units."""
 
@@ -37,6 +42,8 @@ def to_decimal(value: object) -> Decimal:
 
 def to_minor(amount: Decimal, currency: str = "840") -> int:
     """Exact conversion; more decimals than the currency allows is an error, not a rounding."""
+    if amount.copy_abs() >= MAX_MAJOR:  # copy_abs: no context, so no Overflow on 1e999999999
+        raise MoneyError("amount too large")
     places = exponent(currency)
     scaled = amount.scaleb(places)
     if scaled != scaled.to_integral_value():

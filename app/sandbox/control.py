@@ -90,16 +90,12 @@ def build_router(sandbox: Sandbox, providers: list[str]) -> APIRouter:
             except ValueError:
                 return control_error(400, "invalid_clock", "set must be an ISO-8601 instant")
         try:
-            if when is not None:
-                sandbox.clock.set(when)
-            if advance is not None:
-                sandbox.clock.advance(float(advance))
+            seconds = None if advance is None else float(advance)
+            sandbox.clock.change(instant=when, advance=seconds, freeze=freeze)
+        except OverflowError:  # an integer too large for a float
+            return control_error(400, "invalid_clock", "advance is out of range")
         except ClockError as exc:
             return control_error(400, "invalid_clock", str(exc))
-        if freeze is True:
-            sandbox.clock.freeze()
-        elif freeze is False:
-            sandbox.clock.unfreeze()
         with sandbox.db.write() as session:
             invoices.expire_due(session, sandbox.clock.now())
         return json_response(sandbox.clock.state())

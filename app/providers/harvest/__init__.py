@@ -1,0 +1,19 @@
+"""Harvest's legacy (v1, Extended REST) invoice API under `/invoices...` and `/account/...`."""
+
+from __future__ import annotations
+
+from app.core.sandbox import Sandbox
+from app.providers.edge import ProviderEdge
+from app.providers.harvest import errors, fixtures, routes
+
+
+def edge(sandbox: Sandbox) -> ProviderEdge:
+    return ProviderEdge(
+        name="harvest",
+        # `/invoice/` is the singular path of the documented payment Location header.
+        prefixes=("/invoices", "/invoice/", "/account/"),
+        router=routes.build_router(sandbox),
+        not_found=errors.not_found,
+        server_error=errors.server_error,
+        fixture_loader=fixtures.load,
+    )

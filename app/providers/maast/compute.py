@@ -72,7 +72,7 @@ def check_terms(terms: dict[str, Any]) -> str | None:
     """Why the payment terms are unusable, or None."""
     value = str(terms["value"]).strip()
     if terms["type"] == "DAYS":
-        if not value.isdigit() or int(value) > 3650:
+        if not (value.isascii() and value.isdigit()) or int(value) > 3650:
             return "DAYS value must be a whole number of days between 0 and 3650"
         return None
     try:

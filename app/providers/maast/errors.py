@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from app.core.errors import CoreError, NotFound
+from app.core.errors import CoreError, NotFound, TransitionRefused
 from app.providers.edge import json_response
 
 SUCCESS = 0
@@ -40,12 +40,25 @@ def invalid(fields: dict[str, str], message: str | None = None) -> MaastError:
     return MaastError(VALIDATION, message or f"Invalid request: {names}", fields)
 
 
+# What each status-bound operation needs, for refusals the engine words generically.
+_ALLOWED = {
+    "edit_draft": "only SAVED invoices can be updated as drafts",
+    "edit_outstanding": "only OUTSTANDING invoices can be updated",
+    "send": "only SAVED or OUTSTANDING invoices can be sent",
+    "resend": "only OUTSTANDING or PAID invoices can be resent",
+    "cancel": "only SAVED or OUTSTANDING invoices can be canceled",
+}
+
+
 def from_core(exc: CoreError) -> MaastError:
     """Rule violations and unknown ids are validation failures (code 2, HTTP 400) in Maast."""
     if isinstance(exc, NotFound):
         field = {"invoice": "invoice_id", "payment": "payment_id"}.get(exc.kind, exc.kind)
         return MaastError(VALIDATION, f"Invalid {field}: {exc.ident} not found",
                           {field: "not found"})
+    if isinstance(exc, TransitionRefused) and exc.action in _ALLOWED \
+            and exc.message == TransitionRefused(exc.action, exc.status).message:
+        return MaastError(VALIDATION, f"The invoice is {exc.status}: {_ALLOWED[exc.action]}")
     return MaastError(VALIDATION, exc.message[:1].upper() + exc.message[1:])
 
 

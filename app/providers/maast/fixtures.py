@@ -69,8 +69,9 @@ def _invoice(sandbox: Sandbox, session: Session, tenant: Any, raw: dict[str, Any
         invoices.ensure_checkout_token(row)
     for payment in payments:
         day = compute.parse_date(str(payment["date_payment"]))[0]
+        amount = money.to_minor(Decimal(str(payment["amt_paid"])), row.currency)
         invoices.record_payment(
-            session, row, now, amount_minor=money.to_minor(Decimal(str(payment["amt_paid"])), row.currency),
+            session, row, now, amount_minor=amount,
             method=payment.get("type", "CASH"),
             paid_at=datetime(day.year, day.month, day.day, tzinfo=UTC),
             attrs={"date_payment": str(payment["date_payment"]), "tran_status": "",

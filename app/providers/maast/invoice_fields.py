@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.core import customers, invoices
+from app.core import customers, invoices, money
 from app.core.tables import Invoice, Tenant
 from app.providers.maast import compute, wire
 from app.providers.maast.errors import invalid
@@ -36,7 +36,7 @@ def check(fields: InvoiceFields, errors: dict[str, str]) -> None:
         except compute.DateError as exc:
             errors["date_invoice"] = str(exc)
     if fields.sales_tax is not None and fields.sales_tax.type == "AMOUNT" and \
-            -fields.sales_tax.value.as_tuple().exponent > 2:  # type: ignore[operator]
+            -fields.sales_tax.value.normalize().as_tuple().exponent > 2:  # type: ignore[operator]
         errors["sales_tax.value"] = "must have at most 2 decimal places"
 
 
@@ -66,12 +66,21 @@ def build(fields: InvoiceFields, current: dict[str, Any], currency: str, today: 
         issued, attrs["date_style"] = today, compute.DATE_ONLY
     else:
         issued = compute.parse_date(attrs["date_invoice"])[0] if "date_invoice" in attrs else today
-    totals = compute.totals(attrs.get("line_items", []), attrs.get("sales_tax"), currency)
+    try:
+        totals = compute.totals(attrs.get("line_items", []), attrs.get("sales_tax"), currency)
+    except money.MoneyError as exc:  # an AMOUNT tax finer than the currency's minor unit
+        raise invalid({"sales_tax.value": str(exc)}) from None
+    if totals.total >= wire.MAX_AMOUNT.scaleb(money.exponent(currency)):
+        raise invalid({"amt_tran": "the invoice total is too large"})
+    try:
+        due = compute.due_date(issued, attrs.get("payment_terms"))
+    except OverflowError:  # e.g. 9999-12-31 plus some days
+        raise invalid({"payment_terms.value": "the due date is out of range"}) from None
     attrs["sub_total_minor"], attrs["tax_minor"] = totals.sub_total, totals.tax
     columns: dict[str, Any] = {
         "total_minor": totals.total,
         "issue_date": issued,
-        "due_date": compute.due_date(issued, attrs.get("payment_terms")),
+        "due_date": due,
         "allow_partial": bool((attrs.get("checkout_settings") or {}).get("allow_partial_payments")),
     }
     if fields.invoice_number is not None:

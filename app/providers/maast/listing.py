@@ -32,7 +32,10 @@ def _instant(text: str) -> datetime:
 
 
 def _int(text: str) -> int:
-    return int(text)
+    value = int(text)
+    if not -(2**63) <= value < 2**63:  # ids are 64-bit; larger numbers cannot match anything
+        raise ValueError("out of range")
+    return value
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ def _whole(params: QueryParams, name: str, default: int, low: int, high: int,
     raw = params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         errors[name] = f"must be a whole number between {low} and {high}"
         return default
     return int(raw)

@@ -43,7 +43,8 @@ def _guarded(handler: Handler) -> Handler:
 
 
 def _id(raw: str, name: str) -> int:
-    if not raw.isdigit() or len(raw) > 18:
+    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise invalid({name: "must be a positive whole number"})
     return int(raw)
 

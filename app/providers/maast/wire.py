@@ -21,9 +21,18 @@ from pydantic import (
 
 from app.providers.maast.errors import invalid
 
-
-def _text(limit: int) -> Any:
-    return Annotated[str, StringConstraints(strict=True, max_length=limit)]
+# Strings of at most N characters (JSON strings only: numbers are not coerced).
+Text3 = Annotated[str, StringConstraints(strict=True, max_length=3)]
+Text4 = Annotated[str, StringConstraints(strict=True, max_length=4)]
+Text10 = Annotated[str, StringConstraints(strict=True, max_length=10)]
+Text16 = Annotated[str, StringConstraints(strict=True, max_length=16)]
+Text20 = Annotated[str, StringConstraints(strict=True, max_length=20)]
+Text25 = Annotated[str, StringConstraints(strict=True, max_length=25)]
+Text32 = Annotated[str, StringConstraints(strict=True, max_length=32)]
+Text64 = Annotated[str, StringConstraints(strict=True, max_length=64)]
+Text128 = Annotated[str, StringConstraints(strict=True, max_length=128)]
+Text500 = Annotated[str, StringConstraints(strict=True, max_length=500)]
+Text750 = Annotated[str, StringConstraints(strict=True, max_length=750)]
 
 
 def _number(value: Any) -> Decimal:
@@ -32,14 +41,19 @@ def _number(value: Any) -> Decimal:
     return Decimal(value)
 
 
+# Every amount and quantity stays below this (and so does an invoice's total).
+MAX_AMOUNT = Decimal("1e12")
+
+
 def _places(limit: int, minimum: Decimal = Decimal(0), exclusive: bool = False) -> Any:
     def check(value: Decimal) -> Decimal:
         if value < minimum or (exclusive and value == minimum):
             raise ValueError(f"must be {'greater than' if exclusive else 'at least'} {minimum}")
-        if -value.as_tuple().exponent > limit:  # type: ignore[operator]
-            raise ValueError(f"must have at most {limit} decimal places")
-        if value >= Decimal("1e12"):
+        if value >= MAX_AMOUNT:
             raise ValueError("is too large")
+        # Precision is the value's, not the literal's: 10.50 and 10.500 are both cents.
+        if -value.normalize().as_tuple().exponent > limit:  # type: ignore[operator]
+            raise ValueError(f"must have at most {limit} decimal places")
         return value
 
     return check
@@ -59,24 +73,24 @@ class _Model(BaseModel):
 
 
 class Contact(_Model):
-    first_name: _text(32) | None = None
-    last_name: _text(32) | None = None
-    firm_name: _text(64) | None = None
-    address1: _text(128) | None = None
-    address2: _text(128) | None = None
-    city: _text(64) | None = None
-    state: _text(32) | None = None
-    zip: _text(10) | None = None
-    zip4: _text(4) | None = None
-    phone: _text(16) | None = None
-    email_address: _text(64) | None = None
-    country_code: _text(3) | None = None
-    country: _text(64) | None = None
+    first_name: Text32 | None = None
+    last_name: Text32 | None = None
+    firm_name: Text64 | None = None
+    address1: Text128 | None = None
+    address2: Text128 | None = None
+    city: Text64 | None = None
+    state: Text32 | None = None
+    zip: Text10 | None = None
+    zip4: Text4 | None = None
+    phone: Text16 | None = None
+    email_address: Text64 | None = None
+    country_code: Text3 | None = None
+    country: Text64 | None = None
 
 
 class LineItem(_Model):
     quantity: Quantity
-    description: _text(128) | None = None
+    description: Text128 | None = None
     unit_cost: Money
 
 
@@ -87,7 +101,7 @@ class SalesTax(_Model):
 
 class PaymentTerms(_Model):
     type: Literal["DAYS", "DATE"]
-    value: _text(32)
+    value: Text32
 
 
 class CheckoutSettings(_Model):
@@ -99,18 +113,18 @@ class CheckoutSettings(_Model):
 class InvoiceFields(_Model):
     """Every field of CreateInvoiceRequest, all optional: the draft update uses it as is."""
 
-    customer_id: _text(32) | None = None
-    invoice_number: _text(25) | None = None
+    customer_id: Text32 | None = None
+    invoice_number: Text25 | None = None
     from_contact: Contact | None = None
     billing_contact: Contact | None = None
-    profile_id: _text(20) | None = None
+    profile_id: Text20 | None = None
     tran_currency: Digits3 | None = None
-    footer_note: _text(750) | None = None
-    payment_terms_note: _text(500) | None = None
+    footer_note: Text750 | None = None
+    payment_terms_note: Text500 | None = None
     checkout_settings: CheckoutSettings | None = None
     sales_tax: SalesTax | None = None
     payment_terms: PaymentTerms | None = None
-    date_invoice: _text(32) | None = None
+    date_invoice: Text32 | None = None
     line_items: list[LineItem] | None = None
     save_customer: StrictBool | None = None
 
@@ -121,19 +135,19 @@ class UpdateOutstanding(_Model):
 
 
 class CopyRequest(_Model):
-    invoice_number: _text(25) | None = None
+    invoice_number: Text25 | None = None
 
 
 class SendRequest(_Model):
-    email_address: list[_text(64)] | None = None
-    phone_number: list[_text(16)] | None = None
+    email_address: list[Text64] | None = None
+    phone_number: list[Text16] | None = None
 
 
 class PaymentRequest(_Model):
     type: Literal["CASH", "CHECK", "OTHER", "CARD"]
     amt_paid: PositiveMoney
-    date_payment: _text(32)
-    description: _text(128) | None = None
+    date_payment: Text32
+    description: Text128 | None = None
 
 
 def _reject_constant(name: str) -> Any:
@@ -151,7 +165,8 @@ def parse_json(raw: bytes, *, optional: bool = False) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise invalid({"body": "malformed JSON"}, "Invalid request: malformed JSON") from None
     if not isinstance(document, dict):
-        raise invalid({"body": "must be a JSON object"}, "Invalid request: body must be a JSON object")
+        raise invalid({"body": "must be a JSON object"},
+                      "Invalid request: body must be a JSON object")
     return document
 
 
@@ -183,7 +198,8 @@ def validate(model: type[M], document: dict[str, Any]) -> M:
         raise invalid(fields) from None
 
 
-def require(fields: dict[str, str], condition: bool, name: str, reason: str = "is required") -> None:
+def require(fields: dict[str, str], condition: bool, name: str,
+            reason: str = "is required") -> None:
     if not condition:
         fields.setdefault(name, reason)
 

@@ -1,0 +1,20 @@
+"""PayOne SmartLink InvoicesService under `/URL2PayAdminWeb/rest/InvoicesService/...`."""
+
+from __future__ import annotations
+
+from app.core.sandbox import Sandbox
+from app.providers.edge import ProviderEdge
+from app.providers.payone import errors, fixtures, notify, routes
+from app.providers.payone.auth import PROVIDER
+
+
+def edge(sandbox: Sandbox) -> ProviderEdge:
+    sandbox.hooks.on("card_payment", PROVIDER, notify.on_card_payment)
+    return ProviderEdge(
+        name=PROVIDER,
+        prefixes=("/URL2PayAdminWeb/", "/URL2PayAdminWeb"),
+        router=routes.build_router(sandbox),
+        not_found=errors.not_found,
+        server_error=errors.server_error,
+        fixture_loader=fixtures.load,
+    )

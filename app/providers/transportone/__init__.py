@@ -1,0 +1,22 @@
+"""TransportOne (Delhivery OS1 TMS) Billing App APIs under `/tms/api/v1/billing/...`, the
+client-credentials token endpoint under `/core/...`, and the sandbox extensions under
+`/_sandbox/transportone/...`."""
+
+from __future__ import annotations
+
+from app.core.sandbox import Sandbox
+from app.providers.edge import ProviderEdge
+from app.providers.transportone import control, errors, fixtures, routes
+
+
+def edge(sandbox: Sandbox) -> ProviderEdge:
+    router = routes.build_router(sandbox)
+    router.include_router(control.build_router(sandbox))
+    return ProviderEdge(
+        name="transportone",
+        prefixes=("/tms/", "/core/"),
+        router=router,
+        not_found=errors.not_found,
+        server_error=errors.server_error,
+        fixture_loader=fixtures.load,
+    )

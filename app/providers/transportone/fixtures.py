@@ -1,0 +1,82 @@
+"""`fixtures/transportone.toml`: demo tenants with their API clients, transporter, settings and
+freight invoices in any state. Invoices are read by the same parser and created by the same
+commands as `POST /_sandbox/transportone/{tenant}/invoices`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session
+
+from app.core import tenancy, tokens
+from app.core.fixtures import FixtureError
+from app.core.sandbox import Sandbox
+from app.core.tables import Tenant
+from app.providers.transportone import operations, settings, wire
+from app.providers.transportone.auth import PROVIDER
+from app.providers.transportone.errors import TransportOneError
+
+
+def _exact(value: Any) -> Any:
+    """TOML floats become exact decimals, as JSON numbers do on the API."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _exact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_exact(v) for v in value]
+    return value
+
+
+def load(sandbox: Sandbox, session: Session, document: dict[str, Any],
+         only_tenant: str | None) -> None:
+    now = sandbox.clock.now()
+    for spec in document.get("tenants", []):
+        key = spec.get("tenant_id")
+        if not isinstance(key, str) or not wire.TENANT.match(key):
+            raise FixtureError("transportone tenants need a tenant_id (letters, digits, - and _)")
+        if only_tenant is not None and key != only_tenant:
+            continue
+        tenant = tenancy.create(session, PROVIDER, key, now, from_fixture=True)
+        try:
+            _tenant(sandbox, session, tenant, _exact(spec))
+        except TransportOneError as exc:
+            raise FixtureError(f"transportone tenant {key}: {exc.message}") from None
+
+
+def _tenant(sandbox: Sandbox, session: Session, tenant: Tenant, spec: dict[str, Any]) -> None:
+    now = sandbox.clock.now()
+    assert tenant.id is not None
+    for client in spec.get("clients", []):
+        client_id, secret = client.get("client_id"), client.get("client_secret")
+        if not isinstance(client_id, str) or not isinstance(secret, str):
+            raise FixtureError(f"transportone tenant {tenant.key}: clients need client_id and "
+                               "client_secret")
+        tokens.register_client(session, tenant.id, client_id, secret)
+    auto = spec.get("auto_approval")
+    if auto is not None:
+        reader = wire.Reader(auto, "auto_approval")
+        enabled = reader.flag("enabled", False)
+        difference = reader.amount("maxDifferenceAmount") or 0
+        ceiling = reader.amount("maxInvoiceAmount")
+        reader.done()
+        settings.set_auto_approval(session, tenant, now, enabled=enabled,
+                                   max_difference_minor=difference, max_total_minor=ceiling)
+    callback = spec.get("erp_callback")
+    if callback is not None:
+        settings.set_erp_callback(session, tenant, str(callback["url"]), callback.get("secret"))
+    transporter = spec.get("transporter", {})
+    defaults = {"transporterId": transporter.get("id"), "transporterName": transporter.get("name")}
+    for i, raw in enumerate(spec.get("invoices", [])):
+        try:
+            invoice = wire.invoice_spec({**defaults, **raw})
+            operations.create_invoice(session, tenant, invoice, now)
+        except TransportOneError as exc:
+            raise FixtureError(f"transportone tenant {tenant.key} invoice #{i + 1}: "
+                               f"{exc.message}") from None
+    for i, raw in enumerate(spec.get("charges", [])):
+        reader = wire.Reader(raw, f"charges[{i}]")
+        charge = wire.charge(reader, creating=True)
+        reader.done()
+        operations.create_charge(session, tenant, charge, now)

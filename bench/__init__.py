@@ -1,0 +1,1 @@
+"""Benchmarks of the sandbox over real HTTP: `python -m bench.run --help`."""

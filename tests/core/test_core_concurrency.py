@@ -1,0 +1,62 @@
+"""Threads recording payments on one invoice, each in its own write transaction on one SQLite
+file (through two Database objects, as two processes would): never an overpayment, never a lost
+payment, and the invariants hold at the end."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlmodel import col, select
+
+from app.core import invoices, tenancy
+from app.core.db import Database
+from app.core.errors import RuleViolation
+from app.core.tables import Invoice, Payment
+
+NOW = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
+THREADS = 24
+
+
+def test_concurrent_record_payment_never_overpays(tmp_path: Path) -> None:
+    path = str(tmp_path / "race.sqlite")
+    databases = [Database(path), Database(path)]
+    with databases[0].write() as session:
+        tenant = tenancy.create(session, "maast", "race", NOW)
+        row = invoices.create_invoice(session, tenant, NOW, currency="840", total_minor=10_000)
+        invoice_id, tenant_id = row.id, tenant.id
+    assert invoice_id is not None and tenant_id is not None
+    amounts = [300 + 100 * (n % 5) for n in range(THREADS)]  # 120.00 offered for 100.00
+    start = threading.Barrier(THREADS)
+
+    def pay(n: int) -> tuple[int, int | None]:
+        start.wait()
+        try:
+            with databases[n % 2].write() as session:
+                invoice = invoices.get_invoice(session, tenant_id, invoice_id, now=NOW)
+                payment = invoices.record_payment(session, invoice, NOW, amount_minor=amounts[n],
+                                                  method="CASH", paid_at=NOW)
+                return n, payment.id
+        except RuleViolation as refused:
+            assert refused.code == "amount_exceeds_balance"
+            return n, None
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(pool.map(pay, range(THREADS)))
+
+    accepted = {pid: amounts[n] for n, pid in results if pid is not None}
+    refused = [n for n, pid in results if pid is None]
+    with databases[1].read() as session:
+        invoice = session.get(Invoice, invoice_id)
+        stored = {p.id: p.amount_minor for p in session.exec(
+            select(Payment).where(col(Payment.invoice_id) == invoice_id))}
+    assert invoice is not None
+    assert stored == accepted
+    assert invoice.paid_minor == sum(accepted.values()) <= invoice.total_minor
+    assert invoice.balance_minor == invoice.total_minor - invoice.paid_minor
+    assert (invoice.status == "PAID") == (invoice.balance_minor == 0)
+    assert refused and all(amounts[n] > invoice.balance_minor for n in refused)
+    for db in databases:
+        db.dispose()

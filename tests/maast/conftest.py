@@ -1,0 +1,42 @@
+"""Maast fixtures: OpenAPI-checked clients, each test in a tenant of its own.
+
+Most tests share one in-process sandbox (building an app per test costs more than the test) and
+stay apart the way Maast merchants do: every test gets a fresh API key, so a tenant of its own.
+Tests that need a pristine database (exact ids, strict mode, fixtures) build their own app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from fastapi.testclient import TestClient
+from maast_support import DEMO_KEY, Maast, freeze
+
+from app.main import create_app
+from app.settings import BUNDLED_FIXTURES, Settings
+
+
+@pytest.fixture(scope="session")
+def shared_http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    db: Path = tmp_path_factory.mktemp("maast") / "shared.sqlite"
+    with TestClient(create_app(Settings(db=str(db), fixtures=None)),
+                    raise_server_exceptions=False) as http:
+        yield http
+
+
+@pytest.fixture
+def api(shared_http: TestClient) -> Maast:
+    """A new tenant (open mode) in the shared sandbox, its clock frozen at NOW."""
+    freeze(shared_http)
+    return Maast(shared_http, key=f"test-{uuid4().hex}")
+
+
+@pytest.fixture
+def demo(make_client: Callable[..., TestClient]) -> Maast:
+    """A sandbox of its own with the bundled fixtures, clock frozen at NOW, the demo key."""
+    http = make_client(fixtures=BUNDLED_FIXTURES)
+    freeze(http)
+    return Maast(http, key=DEMO_KEY)
