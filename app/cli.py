@@ -41,7 +41,8 @@ def _add_serve_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--public-url", default=env("public_url"),
                    help="base URL used in links such as invoice_link [INVOICE_SANDBOX_PUBLIC_URL]")
     p.add_argument("--harvest-throttle", default=env("harvest_throttle") or "false",
-                   help="enforce Harvest's 100 calls / 15 s limit [INVOICE_SANDBOX_HARVEST_THROTTLE]")
+                   help="enforce Harvest's 100 calls / 15 s limit "
+                        "[INVOICE_SANDBOX_HARVEST_THROTTLE]")
     p.add_argument("--payone-error-status", default=env("payone_error_status") or "200",
                    help="HTTP status of PayOne business errors: 200 (real) or 400 "
                         "[INVOICE_SANDBOX_PAYONE_ERROR_STATUS]")

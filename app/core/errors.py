@@ -28,7 +28,8 @@ class TransitionRefused(CoreError):
     code = "transition_refused"
 
     def __init__(self, action: str, status: str, message: str | None = None) -> None:
-        super().__init__(message or f"cannot {action.replace('_', ' ')} an invoice in status {status}")
+        verb = action.replace("_", " ")
+        super().__init__(message or f"cannot {verb} an invoice in status {status}")
         self.action = action
         self.status = status
 

@@ -74,13 +74,13 @@ def wipe(session: Session, provider: str | None = None, tenant: str | None = Non
         stmt = stmt.where(col(Tenant.key) == tenant)
     ids = [i for i in session.exec(stmt).all() if i is not None]
     if provider is None and tenant is None:
-        session.exec(delete(Delivery))  # type: ignore[call-overload]
+        session.exec(delete(Delivery))
     elif ids:
-        session.exec(delete(Delivery).where(col(Delivery.tenant_id).in_(ids)))  # type: ignore[call-overload]
+        session.exec(delete(Delivery).where(col(Delivery.tenant_id).in_(ids)))
     if ids:
         for model in _TENANT_OWNED:
-            session.exec(delete(model).where(col(model.tenant_id).in_(ids)))  # type: ignore[call-overload]
-        session.exec(delete(Tenant).where(col(Tenant.id).in_(ids)))  # type: ignore[call-overload]
+            session.exec(delete(model).where(col(model.tenant_id).in_(ids)))
+        session.exec(delete(Tenant).where(col(Tenant.id).in_(ids)))
     return len(ids)
 
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from app.core import lifecycle as engine
 from app.core.clock import iso_utc
-from app.core.errors import NotFound, RuleViolation
+from app.core.errors import NotFound, RuleViolation, TransitionRefused
 from app.core.lifecycles import LIFECYCLES
 from app.core.query import Filter, Page, Sort, invoice_scope, payment_scope, run
 from app.core.tables import Invoice, InvoiceEvent, InvoiceItem, Payment, Tenant
@@ -213,7 +213,7 @@ def record_payment(
 ) -> Payment:
     lc = lifecycle_of(invoice)
     if not lc.allows("record_payment", invoice.status):
-        raise engine.TransitionRefused("record_payment", invoice.status,
+        raise TransitionRefused("record_payment", invoice.status,
                                        f"payments cannot be added to a {invoice.status} invoice")
     _check_amount(invoice, amount_minor, 0, allow_overpay)
     assert invoice.id is not None
@@ -252,7 +252,7 @@ def change_payment(
 ) -> Payment:
     lc = lifecycle_of(invoice)
     if not lc.allows("change_payment", invoice.status):
-        raise engine.TransitionRefused("change_payment", invoice.status,
+        raise TransitionRefused("change_payment", invoice.status,
                                        f"payments of a {invoice.status} invoice cannot be changed")
     if payment.locked:
         raise RuleViolation("payment_locked", "card payments cannot be updated")
@@ -273,7 +273,7 @@ def change_payment(
 def remove_payment(session: Session, invoice: Invoice, payment: Payment, now: datetime) -> None:
     lc = lifecycle_of(invoice)
     if not lc.allows("remove_payment", invoice.status):
-        raise engine.TransitionRefused("remove_payment", invoice.status,
+        raise TransitionRefused("remove_payment", invoice.status,
                                        f"payments of a {invoice.status} invoice cannot be removed")
     if payment.locked:
         raise RuleViolation("payment_locked", "card payments cannot be removed")
@@ -289,7 +289,8 @@ def refund(session: Session, invoice: Invoice, amount_minor: int, action: str,
     """Give money back on a settled invoice through the lifecycle's refund `action`."""
     refundable = invoice.paid_minor - invoice.refunded_minor
     if amount_minor <= 0 or amount_minor > refundable:
-        raise RuleViolation("refund_amount", "the refund amount must be > 0 and not above the paid amount")
+        raise RuleViolation("refund_amount",
+                            "the refund amount must be > 0 and not above the paid amount")
     engine.apply(lifecycle_of(invoice), invoice, action, now)
     invoice.refunded_minor += amount_minor
     session.add(invoice)

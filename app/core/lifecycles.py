@@ -101,7 +101,8 @@ PAYONE = Lifecycle(
         "record_payment": _t({"NEW"}, SETTLE),
         "complete": _t({"AUTHORIZED"}, "PAID", set_stamps=("completed_at",)),
         "refund": _t({"PAID"}, "REFUNDED", set_stamps=("refunded_at",)),
-        "request_refund": _t({"PAID"}, "PENDING_REFUND_APPROVAL", set_stamps=("refund_requested_at",)),
+        "request_refund": _t({"PAID"}, "PENDING_REFUND_APPROVAL",
+                             set_stamps=("refund_requested_at",)),
         "approve_refund": _t({"PENDING_REFUND_APPROVAL"}, "REFUNDED", set_stamps=("refunded_at",)),
     },
 )

@@ -59,7 +59,8 @@ def _column(model: type[SQLModel], name: str) -> Any:
     if model is Invoice and name == "balance_minor":
         return col(Invoice.total_minor) - col(Invoice.paid_minor)
     if name.startswith("attrs."):
-        return getattr(model, "attrs")[name.removeprefix("attrs.")].as_string()
+        attrs: Any = model.attrs  # type: ignore[attr-defined]
+        return attrs[name.removeprefix("attrs.")].as_string()
     if model is Invoice and name.startswith("stamps."):
         return col(Invoice.stamps)[name.removeprefix("stamps.")].as_string()
     if name not in _FIELDS[model]:
@@ -105,8 +106,9 @@ def run(
     for key in sort:
         column = _column(model, key.field)
         stmt = stmt.order_by(column.desc() if key.descending else column.asc())
-    stmt = stmt.order_by(col(getattr(model, "id")).desc() if any(s.descending for s in sort)
-                         else col(getattr(model, "id")).asc())
+    # Ties break on id, in the direction of the main sort, so pages never overlap.
+    ident: Any = model.id  # type: ignore[attr-defined]
+    stmt = stmt.order_by(ident.desc() if any(s.descending for s in sort) else ident.asc())
     if page.offset:
         stmt = stmt.offset(page.offset)
     if page.limit is not None:

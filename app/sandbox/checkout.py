@@ -20,6 +20,8 @@ from app.core.tables import Invoice
 from app.providers.edge import BodyTooLarge, json_response, read_body
 from app.sandbox.errors import control_error
 
+NOT_FOUND_PAGE = "<!doctype html><title>Not found</title><h1>Unknown payment link</h1>"
+
 
 def _amount(invoice: Invoice, minor: int) -> str:
     return f"{money.from_minor(minor, invoice.currency)} {money.currency_label(invoice.currency)}"
@@ -47,14 +49,15 @@ def _page(invoice: Invoice, token: str, notice: str = "", error: str = "") -> st
         banner = f'<p class="notice" id="notice">{e(notice)}</p>'
     if error:
         banner = f'<p class="error" id="error">{e(error)}</p>'
+    title = invoice.number or invoice.ref or str(invoice.id)
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Invoice {e(invoice.number or invoice.ref or str(invoice.id))}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Invoice {e(title)}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}}
 dl{{display:grid;grid-template-columns:max-content auto;gap:.3rem 1rem}}dt{{font-weight:600}}
 label{{display:block;margin:.6rem 0}}input{{font:inherit;padding:.3rem;width:100%}}
 button{{font:inherit;padding:.5rem 1rem}}.error{{color:#b00020}}.notice{{color:#0a7d32}}</style>
 </head><body>
-<h1>Invoice {e(invoice.number or invoice.ref or str(invoice.id))}</h1>
+<h1>Invoice {e(title)}</h1>
 <p>Hosted checkout of the invoice-sandbox ({e(invoice.provider)}). No real card is charged.</p>
 {banner}
 <dl>
@@ -98,8 +101,7 @@ def build_router(sandbox: Sandbox) -> APIRouter:
             with sandbox.db.write() as session:
                 invoice = invoices.find_by_checkout_token(session, token, now)
         except NotFound:
-            return HTMLResponse("<!doctype html><title>Not found</title><h1>Unknown payment link</h1>",
-                                status_code=404)
+            return HTMLResponse(NOT_FOUND_PAGE, status_code=404)
         return HTMLResponse(_page(invoice, token))
 
     @router.post("/checkout/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -108,15 +110,14 @@ def build_router(sandbox: Sandbox) -> APIRouter:
             form = parse_qs((await read_body(request, 65536)).decode("utf-8", "replace"))
         except BodyTooLarge:
             return HTMLResponse("<h1>Request too large</h1>", status_code=413)
-        card = (form.get("card_number") or [None])[0]
-        amount = (form.get("amount") or [None])[0]
+        card = form["card_number"][0] if form.get("card_number") else None
+        amount = form["amount"][0] if form.get("amount") else None
         try:
             result = charge(token, amount, card)
             notice, error, status = "Payment approved. Thank you!", "", 200
             invoice = result.invoice
         except NotFound:
-            return HTMLResponse("<!doctype html><title>Not found</title><h1>Unknown payment link</h1>",
-                                status_code=404)
+            return HTMLResponse(NOT_FOUND_PAGE, status_code=404)
         except CoreError as exc:
             notice, error, status = "", exc.message, 402
             with sandbox.db.read() as session:
@@ -139,10 +140,11 @@ def build_router(sandbox: Sandbox) -> APIRouter:
         if card is not None and not isinstance(card, str):
             return control_error(400, "invalid_card", "card_number must be a string")
         amount = body.get("amount")
-        if amount is not None and (isinstance(amount, bool) or not isinstance(amount, (int, float, str))):
+        if isinstance(amount, bool) or not isinstance(amount, (int, float, str, type(None))):
             return control_error(400, "invalid_amount", "amount must be a number")
         try:
-            result = charge(token, Decimal(str(amount)) if isinstance(amount, float) else amount, card)
+            exact = Decimal(repr(amount)) if isinstance(amount, float) else amount
+            result = charge(token, exact, card)
         except NotFound:
             return control_error(404, "not_found", f"no invoice has the payment link {token}")
         except checkout.CardDeclined as exc:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-
-from pathlib import Path
 
 from app import __version__
 from app.core import fixtures, invoices, webhooks
@@ -17,7 +16,6 @@ from app.core.clock import ClockError
 from app.core.sandbox import Sandbox
 from app.providers.edge import BodyTooLarge, json_response, read_body
 from app.sandbox.errors import control_error
-
 
 PROVIDER_SPECS = {
     name: Path(__file__).resolve().parent.parent / "providers" / name / "openapi.json"
@@ -53,7 +51,8 @@ def build_router(sandbox: Sandbox, providers: list[str]) -> APIRouter:
         })
 
     @router.post("/reset")
-    async def reset(provider: str | None = Query(None), tenant: str | None = Query(None)) -> Response:
+    async def reset(provider: str | None = Query(None),
+                    tenant: str | None = Query(None)) -> Response:
         """Wipe state (all, one provider's, or one tenant's) and reload the fixtures."""
         if provider is not None and provider not in providers:
             return control_error(400, "unknown_provider", f"no provider named {provider!r}")

@@ -133,7 +133,7 @@ def test_the_clock_endpoint(client: TestClient) -> None:
         "2027-07-04", "2027-07-04T08:00:00.000+0000")
 
 
-@pytest.mark.parametrize(("body", "raw"), [
+BAD_CLOCK_CHANGES: list[tuple[Any, bytes | None]] = [
     (None, b"{"),
     (None, b"[1]"),
     (None, b'{"advance": NaN}'),
@@ -148,18 +148,20 @@ def test_the_clock_endpoint(client: TestClient) -> None:
     ({"set": 5}, None),
     ({"set": "2026-03-02T10:30:00"}, None),
     ({"set": "9999-12-31T23:59:59Z"}, None),
-    ({"set": "2026-03-02T10:30:00Z", "advance": -5, "freeze": False}, None),
+    ({"set": "2026-03-04T10:30:00Z", "advance": -5, "freeze": False}, None),
     ({"rewind": 10}, None),
-])
-def test_bad_clock_changes_are_400_and_change_nothing(client: TestClient, body: Any,
-                                                      raw: bytes | None) -> None:
+]
+
+
+def test_bad_clock_changes_are_400_and_change_nothing(client: TestClient) -> None:
     clock(client, {"set": "2026-03-02T10:30:00Z", "freeze": True})
-    response = clock(client, body, raw)
-    assert response.status_code == 400, response.text
-    error = response.json()["error"]
-    assert error["code"] in ("invalid_clock", "invalid_json") and error["message"]
-    assert client.get("/_sandbox/clock").json() == {"now": "2026-03-02T10:30:00.000Z",
-                                                    "frozen": True}
+    for body, raw in BAD_CLOCK_CHANGES:
+        response = clock(client, body, raw)
+        assert response.status_code == 400, (body, raw, response.text)
+        error = response.json()["error"]
+        assert error["code"] in ("invalid_clock", "invalid_json") and error["message"]
+        assert client.get("/_sandbox/clock").json() == {"now": "2026-03-02T10:30:00.000Z",
+                                                        "frozen": True}, (body, raw)
 
 
 def test_deliveries_and_the_control_plane_schema(client: TestClient) -> None:
