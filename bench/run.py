@@ -4,15 +4,19 @@ for Maast's invoice detail, create and add-payment at N concurrent keep-alive co
     python -m bench.run                    # 32 connections, 10 s per scenario
     python -m bench.run -c 32 -d 5 --json  # shorter, plus a JSON summary line
     python bench/run.py --tool wrk         # drive with wrk (Lua script generated) if installed
+    python -m bench.run --profile prof/    # py-spy each scenario, print where the time went
+    python -m bench.run --server-arg=--workers --server-arg=2   # once `serve` takes --workers
 
 It starts the server itself (`--server-cmd`, a template), times how long the process takes to
 answer `GET /_sandbox/health` with 200, prepares invoices over the Maast API, runs each scenario
 with a load generator in a separate process, and checks afterwards that what the server stored
-matches what it acknowledged (payments summed, invoices counted). Targets (issue 2):
-detail >= 3000 req/s, create and add-payment >= 1500 req/s, p99 <= 25 ms, health in <= 1.5 s.
+matches what it acknowledged (payments summed, invoices counted). Targets: detail >= 3000
+req/s, create and add-payment >= 1500 req/s, p99 <= 25 ms at 32 connections, health <= 1.5 s.
 
 The machine is usually shared: the report shows how many cores the server, the load generator
-and everything else used during each scenario, so a noisy run can be recognised as one.
+and everything else used during each scenario, so a noisy run can be recognised as one, and
+"req/server-core-s" (requests per CPU-second of the server) stays comparable across such runs.
+`python -m bench.inproc` measures the application's CPU per request without any HTTP at all.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from harvest_support import (
@@ -189,3 +191,16 @@ def test_disabled_invoices_module_hides_the_api(make_client: Callable[..., TestC
     assert http.post("/invoices", headers=headers, content=invoice_xml()).status_code == 404
     me = http.get("/account/who_am_i.json", headers=headers).json()
     assert me["company"]["modules"]["invoices"] is False
+
+
+def test_the_served_throttle_flag(served: Callable[..., Any]) -> None:
+    server = served("--harvest-throttle", "true", "--fixtures", "none")
+    with httpx.Client(base_url=server.url,
+                      headers=basic_header("loop@example.com", "pw")) as http:
+        assert http.post("/_sandbox/clock", json={"freeze": True}).status_code == 200
+        codes = [http.get("/account/rate_limit_status").status_code for _ in range(101)]
+        assert codes == [200] * 100 + [503]
+        refused = http.get("/invoices")
+        assert (refused.status_code, refused.headers["Retry-After"]) == (503, "15")
+        http.post("/_sandbox/clock", json={"advance": 15})
+        assert http.get("/invoices").status_code == 200

@@ -60,7 +60,7 @@ class Model:
             "mark_as_sent": self.state == "draft",
             "mark_as_closed": self.state in ("open", "partial"),
             "re_open": self.closed,
-            "mark_as_draft": self.state in ("open", "partial"),
+            "mark_as_draft": self.state == "open",
             "money": not self.closed,
         }[action]
 

@@ -247,5 +247,5 @@ class MaastMachine(RuleBasedStateMachine):
 def test_random_operation_sequences_keep_the_invariants(shared_http: TestClient) -> None:
     MaastMachine.http = shared_http
     run_state_machine_as_test(MaastMachine, settings=settings(
-        max_examples=25, stateful_step_count=15, deadline=None,
+        max_examples=25, stateful_step_count=20, deadline=None,
         suppress_health_check=[HealthCheck.too_slow]))

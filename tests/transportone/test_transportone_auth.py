@@ -26,6 +26,9 @@ def test_token_is_issued_in_the_documented_shape(client: TestClient) -> None:
     token = body["data"]["accessToken"]
     claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
     assert claims["tid"] == "acme" and claims["exp"] - claims["iat"] == 86400
+    again = client.post(f"{TOKEN}/", headers={"x-coreos-tid": "acme"},
+                        json={"clientId": "erp", "clientSecret": "pw"})
+    assert again.status_code == 200 and again.json()["data"]["accessToken"] != token
     listing = client.get(LIST, headers={"x-coreos-access": token, "x-coreos-tid": "acme"})
     assert listing.status_code == 200
     assert listing.json() == {"data": {"invoices": [], "total": 0}, "message": "Success",

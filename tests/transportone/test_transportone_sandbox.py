@@ -164,10 +164,14 @@ def test_auto_approval_configuration(client: TestClient) -> None:
     latest = client.get(CONFIG, params={"latest": "true"}, headers=headers).json()["data"]
     assert latest["enabled"] is True and latest["maxDifferenceAmount"] == 100
     assert latest["maxInvoiceAmount"] is None and latest["isLatest"] is True
-    # within the tolerated difference: approved on submission
+    # within the tolerated difference: approved on submission, and the ERP hears of it
     make_invoice(client, "INV-AA-1", charges=[charge("AA-1", 1050, systemAmount=1000)])
-    moved = client.post(f"{SANDBOX}/acme/invoices/INV-AA-1/submit").json()
-    assert moved["state"] == "APPROVED" and moved["approvedBy"] == "AUTO_APPROVAL"
+    with Receiver() as receiver:
+        client.put(f"{SANDBOX}/acme/erp-callback", json={"url": receiver.url})
+        moved = client.post(f"{SANDBOX}/acme/invoices/INV-AA-1/submit").json()
+        assert moved["state"] == "APPROVED" and moved["approvedBy"] == "AUTO_APPROVAL"
+        assert receiver.wait()[0]["body"]["data"]["uniqueCode"] == "INV-AA-1"
+        client.delete(f"{SANDBOX}/acme/erp-callback")
     # beyond it: left for the shipper
     make_invoice(client, "INV-AA-2", charges=[charge("AA-2", 1200, systemAmount=1000)])
     assert client.post(f"{SANDBOX}/acme/invoices/INV-AA-2/submit").json()["state"] == \

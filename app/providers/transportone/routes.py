@@ -160,10 +160,11 @@ def build_router(sandbox: Sandbox) -> APIRouter:
         tenant = auth.authenticate(sandbox, request)
         raw = await read_body(request, limit)
         spec = wire.cancel(wire.parse_json(raw), needs_id=True)
-        assert spec.invoice_id is not None
+        code = spec.invoice_id
+        assert code is not None
         by = auth.user_name(request)
         return run_post(request, tenant, raw,
-                        lambda s: cancel(s, tenant, spec.invoice_id or "", spec.reason, by))[0]
+                        lambda s: cancel(s, tenant, code, spec.reason, by))[0]
 
     @route("POST", f"{BILLING}/transporter/cancel-invoice/{{invoice_id}}")
     async def cancel_invoice_by_path(request: Request, invoice_id: str) -> Response:

@@ -1,0 +1,71 @@
+"""A real Harvest v1 client from PyPI (`python-harvest-redux`, imported as `harvest`) against a
+served sandbox: only its base URL changes, as for a team moving off ACCOUNT.harvestapp.com."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from harvest_support import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOKEN
+
+# `harvest.harvest`, not `harvest`: the test directory itself is named harvest.
+library = pytest.importorskip("harvest.harvest")
+
+
+def _by_number(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {row["invoices"]["number"]: row["invoices"] for row in rows}
+
+
+def test_python_harvest_redux_basic_auth(served: Callable[..., Any]) -> None:
+    server = served()  # the bundled fixtures
+    client = library.Harvest(server.url, email=DEMO_EMAIL, password=DEMO_PASSWORD)
+
+    me = client.who_am_i
+    assert me["user"]["email"] == DEMO_EMAIL
+    assert me["company"]["modules"]["invoices"] is True
+
+    everything = _by_number(client.invoices())
+    assert sorted(everything) == ["1001", "1002", "1003", "1004", "1005", "1006"]
+    assert list(_by_number(client.invoices(status="partial"))) == ["1004"]
+    assert list(_by_number(client.invoices(status="pastdue"))) == ["1003"]
+    assert sorted(_by_number(client.invoices(client=46067, status="unpaid"))) == ["1003", "1004"]
+    assert client.invoices(page=2) == []
+
+    partial = everything["1004"]
+    shown = client.get_invoice(partial["id"])["invoice"]
+    assert shown["csv_line_items"].startswith("kind,description,quantity,unit_price")
+    assert (shown["amount"], shown["due_amount"]) == (1086.03, 586.03)
+
+    updated = client.update_invoice(partial["id"], invoice={"subject": "Renamed by a client"})
+    assert updated.status_code == 200  # empty body: the library hands back the response
+    assert client.get_invoice(partial["id"])["invoice"]["subject"] == "Renamed by a client"
+
+    # The library has no payment helpers; its own request machinery reaches the endpoint.
+    paid = client._post(f"/invoices/{partial['id']}/payments",
+                        {"payment": {"amount": "586.03", "paid_at": "2026-03-01T12:00:00Z",
+                                     "notes": "via python-harvest-redux"}})
+    assert paid.status_code == 201
+    payment = client._get(paid.headers["Location"])["payment"]
+    assert (payment["amount"], payment["notes"]) == (586.03, "via python-harvest-redux")
+    assert client.get_invoice(partial["id"])["invoice"]["state"] == "paid"
+
+    assert client.delete_invoice(partial["id"]).status_code == 200
+    assert client.get_invoice(partial["id"]).status_code == 404
+
+
+def test_python_harvest_redux_oauth(served: Callable[..., Any],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the sandbox speaks plain HTTP
+    server = served()
+    client = library.Harvest(server.url, client_id="sandbox-app",
+                             token={"access_token": DEMO_TOKEN, "token_type": "Bearer"})
+    assert client.who_am_i["user"]["email"] == DEMO_EMAIL
+    assert len(client.invoices()) == 6
+    expired = library.Harvest(server.url, client_id="sandbox-app",
+                              token={"access_token": "demo-expired-token-0001",
+                                     "token_type": "Bearer"})
+    assert expired.who_am_i == {
+        "error": "invalid_token",
+        "error_description": "The access token provided is expired, revoked, malformed, or "
+                             "invalid for other reasons."}
