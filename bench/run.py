@@ -27,6 +27,7 @@ import http.client
 import json
 import os
 import platform
+import resource
 import shlex
 import shutil
 import socket
@@ -425,8 +426,6 @@ def run_wrk(spec: dict[str, Any], workdir: Path, threads: int) -> dict[str, Any]
 
 
 def resource_children() -> float:
-    import resource
-
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 

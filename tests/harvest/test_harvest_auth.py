@@ -32,15 +32,15 @@ INVALID_TOKEN_BODY = {
 
 
 def assert_basic_denied(response: object) -> None:
-    assert getattr(response, "status_code") == 401
-    assert getattr(response, "content") == b"HTTP Basic: Access denied.\n"
-    assert getattr(response, "headers")["WWW-Authenticate"] == 'Basic realm="Harvest"'
+    assert response.status_code == 401
+    assert response.content == b"HTTP Basic: Access denied.\n"
+    assert response.headers["WWW-Authenticate"] == 'Basic realm="Harvest"'
 
 
 def assert_invalid_token(response: object) -> None:
-    assert getattr(response, "status_code") == 401
-    assert getattr(response, "json")() == INVALID_TOKEN_BODY
-    challenge = getattr(response, "headers")["WWW-Authenticate"]
+    assert response.status_code == 401
+    assert response.json() == INVALID_TOKEN_BODY
+    challenge = response.headers["WWW-Authenticate"]
     assert challenge.startswith('Bearer realm="Harvest", error="invalid_token"')
 
 

@@ -102,7 +102,8 @@ def test_amounts_from_lines_with_discount_and_two_taxes(hv: Harvest) -> None:
         38.33, 21.0, 8.25)
     assert (invoice["amount"], invoice["due_amount"]) == (374.25, 374.25)
     assert (invoice["tax"], invoice["tax2"], invoice["discount"]) == (10.0, 5.0, 10.0)
-    assert invoice["csv_line_items"].splitlines()[3] == 'Product,"Fonts, licensed",1.00,33.33,33.33,true,true,7'
+    assert invoice["csv_line_items"].splitlines()[3] == (
+        'Product,"Fonts, licensed",1.00,33.33,33.33,true,true,7')
 
 
 def test_due_at_from_net_terms_and_generated_numbers(hv: Harvest) -> None:
@@ -300,6 +301,14 @@ def test_editing_a_closed_invoice_keeps_it_closed(hv: Harvest) -> None:
     assert (invoice["state"], invoice["amount"], invoice["due_amount"]) == ("closed", 50.0, -50.0)
 
 
+def test_delete_invoice_in_json(hv: Harvest) -> None:
+    invoice_id = hv.create_invoice()
+    deleted = hv.delete(f"/invoices/{invoice_id}.json", fmt="json")
+    assert (deleted.status_code, deleted.content) == (200, b"")
+    assert hv.get("/invoices.json", fmt="json").json() == []
+    assert hv.delete(f"/invoices/{invoice_id}.json", fmt="json").status_code == 404
+
+
 def test_delete_invoice(hv: Harvest) -> None:
     invoice_id = hv.create_invoice()
     hv.send(invoice_id)
@@ -360,7 +369,8 @@ def test_duplicate_numbers_are_refused(hv: Harvest) -> None:
     blank = hv.put(f"/invoices/{first}", b"<invoice><number></number></invoice>")
     assert fields(blank.content) == {"error": "Number can't be blank"}
     assert hv.snapshot() == before
-    assert hv.put(f"/invoices/{first}", b"<invoice><number>77</number></invoice>").status_code == 200
+    same = hv.put(f"/invoices/{first}", b"<invoice><number>77</number></invoice>")
+    assert same.status_code == 200
 
 
 def test_invoice_element_order_is_rails_order(hv: Harvest) -> None:

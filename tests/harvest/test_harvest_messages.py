@@ -101,10 +101,12 @@ def test_send_sample_message_bytes(hv: Harvest) -> None:
     message_id = int(location.rsplit("/", 1)[1])
     shown = hv.get(location)
     assert shown.headers["content-type"] == XML_CT
+    recipients = ("support@harvestapp.com,help@getharvest.com,"
+                  "tester &lt;tester@example.com&gt;")
     assert shown.content == DECL + f"""<invoice-message>
   <body>Message body</body>
   <created-at type="datetime">2026-03-02T10:30:00Z</created-at>
-  <full-recipient-list>support@harvestapp.com,help@getharvest.com,tester &lt;tester@example.com&gt;</full-recipient-list>
+  <full-recipient-list>{recipients}</full-recipient-list>
   <id type="integer">{message_id}</id>
   <include-pay-pal-link type="boolean">true</include-pay-pal-link>
   <invoice-id type="integer">{invoice_id}</invoice-id>
@@ -158,6 +160,14 @@ def test_delete_message(hv: Harvest) -> None:
     assert hv.get(f"/invoices/{invoice_id}/messages").content == EMPTY_LIST
     assert hv.get(f"/invoices/{invoice_id}/messages/{message_id}").status_code == 404
     assert hv.invoice(invoice_id)["state"] == "open"  # deleting the note keeps the state
+
+
+def test_delete_message_in_json(hv: Harvest) -> None:
+    invoice_id = hv.create_invoice()
+    message_id = hv.send(invoice_id)
+    deleted = hv.delete(f"/invoices/{invoice_id}/messages/{message_id}.json", fmt="json")
+    assert (deleted.status_code, deleted.content) == (200, b"")
+    assert hv.get(f"/invoices/{invoice_id}/messages.json").json() == []
 
 
 @pytest.mark.parametrize(("body", "error"), [

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from harvest_support import Harvest, freeze, records
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -220,4 +220,5 @@ def lifecycle_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestC
 def test_harvest_lifecycle(lifecycle_client: TestClient) -> None:
     HarvestLifecycle.http = lifecycle_client
     run_state_machine_as_test(HarvestLifecycle, settings=settings(
-        max_examples=25, stateful_step_count=20, deadline=None))
+        max_examples=25, stateful_step_count=20, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow]))

@@ -86,6 +86,7 @@ def test_non_ascii_text_is_utf8_in_xml_and_escaped_in_json(hv: Harvest) -> None:
     ("GET", "/invoices.pdf"), ("GET", "/invoices/1.pdf"), ("GET", "/invoice/1"),
     ("POST", "/account/who_am_i"), ("GET", "/invoices/%F0%9F%98%80"),
     ("GET", "/invoices/99999999999999999999999"), ("GET", "/invoices/-1"),
+    ("GET", "/invoices/1.json/payments"),
 ])
 def test_unknown_paths_and_ids_are_the_html_404(hv: Harvest, method: str, path: str) -> None:
     hv.create_invoice()

@@ -41,7 +41,11 @@ class Call:
 
     def id(self, name: str) -> int:
         """A numeric path id (a `.xml`/`.json` suffix allowed); anything else is a 404 page."""
-        base, _ = split_suffix(self.param(name))
+        raw = self.param(name)
+        base, suffix = split_suffix(raw)
+        last = self.request.url.path.rstrip("/").rsplit("/", 1)[-1]
+        if suffix is not None and raw != last:
+            raise PageNotFound()  # `/invoices/1.json/payments` is no path of Harvest's
         if not (base.isascii() and base.isdigit()) or len(base) > 18:
             raise PageNotFound()
         return int(base)
