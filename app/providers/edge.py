@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.core.sandbox import FixtureLoader, Sandbox
 
 ErrorRenderer = Callable[[Request], Response]
+
+
+class EdgeRouter(APIRouter):
+    """FastAPI's router API, registering plain Starlette routes.
+
+    Provider handlers read and validate their own input, so FastAPI's per-request dependency
+    solving and response validation would only add cost (and could answer with FastAPI's own
+    error body). A handler is called as `handler(request, **path_params)`.
+    """
+
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], *,
+                      methods: Any = None, **_: Any) -> None:
+        names = [n for n in inspect.signature(endpoint).parameters if n != "request"]
+        handler: Callable[..., Awaitable[Response]] = endpoint
+
+        async def call(request: Request) -> Response:
+            params = request.path_params
+            return await handler(request, **{name: params[name] for name in names})
+
+        self.add_route(self.prefix + path, call, methods=list(methods or ["GET"]),
+                       include_in_schema=False)
 
 
 @dataclass(frozen=True)
@@ -51,8 +73,7 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 def json_response(payload: Any, status_code: int = 200,
                   headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return Response(content=body, status_code=status_code, headers=headers,
+    return Response(content=orjson.dumps(payload), status_code=status_code, headers=headers,
                     media_type="application/json")
 
 

@@ -18,7 +18,7 @@ from app.core.errors import CoreError
 from app.core.query import QueryError
 from app.core.sandbox import Sandbox
 from app.core.tables import Invoice
-from app.providers.edge import BodyTooLarge, body_limit, read_body
+from app.providers.edge import BodyTooLarge, EdgeRouter, body_limit, read_body
 from app.providers.harvest import codec, errors, listing, render, service, wire
 from app.providers.harvest.auth import Authenticator, host_account
 from app.providers.harvest.errors import HarvestError, Invalid, PageNotFound, Throttled
@@ -78,7 +78,7 @@ def _invoices_enabled(actor: Actor) -> bool:
 
 
 def build_router(sandbox: Sandbox) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = EdgeRouter(include_in_schema=False)
     authenticator = Authenticator(sandbox)
     throttle = Throttle(bool(sandbox.options.get("harvest_throttle", False)))
     limit = body_limit(sandbox)

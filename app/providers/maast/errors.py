@@ -56,8 +56,7 @@ def from_core(exc: CoreError) -> MaastError:
         field = {"invoice": "invoice_id", "payment": "payment_id"}.get(exc.kind, exc.kind)
         return MaastError(VALIDATION, f"Invalid {field}: {exc.ident} not found",
                           {field: "not found"})
-    if isinstance(exc, TransitionRefused) and exc.action in _ALLOWED \
-            and exc.message == TransitionRefused(exc.action, exc.status).message:
+    if isinstance(exc, TransitionRefused) and exc.action in _ALLOWED:
         return MaastError(VALIDATION, f"The invoice is {exc.status}: {_ALLOWED[exc.action]}")
     return MaastError(VALIDATION, exc.message[:1].upper() + exc.message[1:])
 

@@ -16,7 +16,7 @@ from app.core.errors import CoreError, RuleViolation
 from app.core.query import Sort
 from app.core.sandbox import Sandbox
 from app.core.tables import Invoice, Tenant
-from app.providers.edge import BodyTooLarge, body_limit, json_response, read_body
+from app.providers.edge import BodyTooLarge, EdgeRouter, body_limit, json_response, read_body
 from app.providers.maast import compute, invoice_fields, listing, render, wire
 from app.providers.maast.auth import authenticate
 from app.providers.maast.errors import MaastError, from_core, invalid
@@ -54,7 +54,7 @@ def _ok(data: Any) -> Response:
 
 
 def build_router(sandbox: Sandbox) -> APIRouter:
-    router = APIRouter(prefix="/platform", include_in_schema=False)
+    router = EdgeRouter(prefix="/platform", include_in_schema=False)
     limit = body_limit(sandbox)
 
     async def body(request: Request, *, optional: bool = False) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from app.core.errors import CoreError
 from app.core.sandbox import Sandbox
-from app.providers.edge import BodyTooLarge, body_limit, json_response, read_body
+from app.providers.edge import BodyTooLarge, EdgeRouter, body_limit, json_response, read_body
 from app.providers.payone import auth, control, wire
 from app.providers.payone.errors import PayOneError, from_core
 from app.providers.payone.operations import OPERATIONS, Context
@@ -15,7 +15,7 @@ from app.providers.payone.paths import FORM_FIELDS, SERVICE_PATH
 
 
 def build_router(sandbox: Sandbox) -> APIRouter:
-    router = APIRouter()
+    router = EdgeRouter()
     limit = body_limit(sandbox)
     business_status = int(sandbox.options.get("payone_error_status", 200))
 

@@ -18,7 +18,7 @@ from app.core.errors import CoreError
 from app.core.query import Filter, Page, Sort
 from app.core.sandbox import Sandbox
 from app.core.tables import Tenant
-from app.providers.edge import BodyTooLarge, body_limit, json_response, read_body
+from app.providers.edge import BodyTooLarge, EdgeRouter, body_limit, json_response, read_body
 from app.providers.transportone import auth, operations, render, settings, wire
 from app.providers.transportone.errors import (
     INVALID_CHARGE_ID,
@@ -69,7 +69,7 @@ def _request_id(request: Request) -> str | None:
 
 
 def build_router(sandbox: Sandbox) -> APIRouter:
-    router = APIRouter()  # provider paths stay out of the control plane's schema, route by route
+    router = EdgeRouter()  # provider paths stay out of the control plane's schema, route by route
     limit = body_limit(sandbox)
 
     def route(method: str, path: str) -> Callable[[Handler], Handler]:
