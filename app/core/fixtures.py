@@ -7,7 +7,9 @@ core commands, so seeded invoices obey the same rules and computations as API-ma
 from __future__ import annotations
 
 import tomllib
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
@@ -27,6 +29,17 @@ from app.core.tables import (
 
 class FixtureError(ValueError):
     pass
+
+
+def exact_numbers(value: Any) -> Any:
+    """TOML floats become exact decimals, as JSON numbers do on the APIs."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: exact_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [exact_numbers(v) for v in value]
+    return value
 
 
 def fixture_files(directory: Path | None) -> dict[str, Path]:

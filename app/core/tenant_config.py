@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.core.errors import NotFound
-from app.core.tables import Tenant
+from app.core.tables import Invoice, Tenant
 
 
 def tenant(session: Session, tenant_id: int) -> Tenant:
@@ -45,3 +45,21 @@ def tenants_of(session: Session, provider: str) -> list[Tenant]:
     return list(session.exec(
         select(Tenant).where(col(Tenant.provider) == provider).order_by(col(Tenant.id))
     ).all())
+
+
+def owner_of(session: Session, invoice: Invoice) -> Tenant:
+    return tenant(session, invoice.tenant_id)
+
+
+def update(session: Session, row: Tenant, **changes: Any) -> Tenant:
+    """Set several settings at once on a row read in this transaction."""
+    row.attrs = {**row.attrs, **copy.deepcopy(changes)}
+    session.add(row)
+    return row
+
+
+def set_secret(session: Session, row: Tenant, secret: str) -> Tenant:
+    """Give a tenant created without a secret the one it first authenticates with."""
+    row.secret = secret
+    session.add(row)
+    return row

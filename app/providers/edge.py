@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -79,3 +81,12 @@ def json_response(payload: Any, status_code: int = 200,
 
 def body_limit(sandbox: Sandbox) -> int:
     return int(sandbox.options.get("max_body_bytes", 1_048_576))
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def loads_exact(raw: bytes | str) -> Any:
+    """JSON with fractions kept exact as Decimal and NaN/Infinity refused (ValueError)."""
+    return json.loads(raw, parse_float=Decimal, parse_constant=_no_constant)

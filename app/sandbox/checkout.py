@@ -5,7 +5,6 @@ scripted twin `POST /_sandbox/checkout/{token}/pay`.
 from __future__ import annotations
 
 import html
-import json
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
@@ -18,6 +17,7 @@ from app.core.errors import CoreError, NotFound
 from app.core.sandbox import Sandbox
 from app.core.tables import Invoice
 from app.providers.edge import BodyTooLarge, json_response, read_body
+from app.sandbox.bodies import BadBody, json_object
 from app.sandbox.errors import control_error
 
 NOT_FOUND_PAGE = "<!doctype html><title>Not found</title><h1>Unknown payment link</h1>"
@@ -128,14 +128,9 @@ def build_router(sandbox: Sandbox) -> APIRouter:
     async def checkout_pay(token: str, request: Request) -> Response:
         """Pay as the customer would at the hosted checkout: JSON `{"amount", "card_number"}`."""
         try:
-            raw = await read_body(request, 65536)
-            body = json.loads(raw) if raw.strip() else {}
-        except BodyTooLarge:
-            return control_error(413, "too_large", "request body too large")
-        except (ValueError, UnicodeDecodeError):
-            return control_error(400, "invalid_json", "the body must be a JSON object")
-        if not isinstance(body, dict):
-            return control_error(400, "invalid_json", "the body must be a JSON object")
+            body = await json_object(request)
+        except BadBody as exc:
+            return exc.response()
         card = body.get("card_number")
         if card is not None and not isinstance(card, str):
             return control_error(400, "invalid_card", "card_number must be a string")

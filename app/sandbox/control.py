@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -14,26 +12,14 @@ from app import __version__
 from app.core import fixtures, invoices, webhooks
 from app.core.clock import ClockError
 from app.core.sandbox import Sandbox
-from app.providers.edge import BodyTooLarge, json_response, read_body
+from app.providers.edge import json_response
+from app.sandbox.bodies import BadBody, json_object
 from app.sandbox.errors import control_error
 
 PROVIDER_SPECS = {
     name: Path(__file__).resolve().parent.parent / "providers" / name / "openapi.json"
     for name in ("maast", "harvest", "payone", "transportone")
 }
-
-
-async def _json_object(request: Request) -> dict[str, Any] | Response:
-    try:
-        raw = await read_body(request, 65536)
-        body = json.loads(raw) if raw.strip() else {}
-    except BodyTooLarge:
-        return control_error(413, "too_large", "request body too large")
-    except (ValueError, UnicodeDecodeError):
-        return control_error(400, "invalid_json", "the body must be a JSON object")
-    if not isinstance(body, dict):
-        return control_error(400, "invalid_json", "the body must be a JSON object")
-    return body
 
 
 def build_router(sandbox: Sandbox, providers: list[str]) -> APIRouter:
@@ -70,9 +56,10 @@ def build_router(sandbox: Sandbox, providers: list[str]) -> APIRouter:
     @router.post("/clock")
     async def change_clock(request: Request) -> Response:
         """`{"freeze": bool}`, `{"set": ISO-8601}`, `{"advance": seconds}` (combinable)."""
-        body = await _json_object(request)
-        if isinstance(body, Response):
-            return body
+        try:
+            body = await json_object(request)
+        except BadBody as exc:
+            return exc.response()
         unknown = set(body) - {"freeze", "set", "advance"}
         if unknown:
             return control_error(400, "invalid_clock", f"unknown keys: {sorted(unknown)}")

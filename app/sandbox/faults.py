@@ -28,7 +28,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.clock import iso_utc
 from app.core.sandbox import Sandbox
-from app.providers.edge import BodyTooLarge, ProviderEdge, json_response, read_body
+from app.providers.edge import ProviderEdge, json_response
+from app.sandbox.bodies import BadBody, json_object
 from app.sandbox.errors import control_error
 from app.sandbox.journal import read_prefix
 
@@ -323,19 +324,6 @@ class FaultMiddleware:
 
 # --- the routes --------------------------------------------------------------------------------
 
-async def _json_object(request: Request) -> dict[str, Any] | Response:
-    try:
-        raw = await read_body(request, 65536)
-        body = json.loads(raw) if raw.strip() else None
-    except BodyTooLarge:
-        return control_error(413, "too_large", "request body too large")
-    except (ValueError, UnicodeDecodeError):
-        return control_error(400, "invalid_json", "the body must be a JSON object")
-    if not isinstance(body, dict):
-        return control_error(400, "invalid_json", "the body must be a JSON object")
-    return body
-
-
 def build_router(faults: FaultRules, sandbox: Sandbox, providers: Sequence[str]) -> APIRouter:
     router = APIRouter(prefix="/_sandbox", tags=["fault injection"])
 
@@ -350,9 +338,10 @@ def build_router(faults: FaultRules, sandbox: Sandbox, providers: Sequence[str])
         """Add a rule: match `provider`, `method`, `path` (prefix), `path_regex`, `tenant`; then
         `action` delay (`ms`), error (optional `status`) or drop; `times` and/or
         `probability`."""
-        body = await _json_object(request)
-        if isinstance(body, Response):
-            return body
+        try:
+            body = await json_object(request, required=True)
+        except BadBody as exc:
+            return exc.response()
         try:
             rule = faults.add(parse_rule(body, providers), sandbox.clock.now())
         except FaultInvalid as exc:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.core import checkout, customers, invoices, money, tenancy
-from app.core.fixtures import FixtureError
+from app.core.fixtures import FixtureError, exact_numbers
 from app.core.sandbox import Sandbox
 from app.core.tables import Invoice
 from app.providers.maast import compute, invoice_fields
@@ -21,17 +21,6 @@ from app.providers.maast.auth import MERCHANT_ID_BASE, PROVIDER
 from app.providers.maast.errors import MaastError
 
 STATES = ("SAVED", "OUTSTANDING", "PAID", "CANCELED")
-
-
-def _exact(value: Any) -> Any:
-    """TOML floats become exact decimals, as JSON numbers do on the API."""
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, dict):
-        return {k: _exact(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_exact(v) for v in value]
-    return value
 
 
 def load(sandbox: Sandbox, session: Session, document: dict[str, Any],
@@ -51,7 +40,7 @@ def load(sandbox: Sandbox, session: Session, document: dict[str, Any],
                            {k: v for k, v in customer.items() if k != "customer_id"}, now)
         for i, raw in enumerate(spec.get("invoices", [])):
             try:
-                _invoice(sandbox, session, tenant, _exact(raw), now)
+                _invoice(sandbox, session, tenant, exact_numbers(raw), now)
             except MaastError as exc:
                 raise FixtureError(f"maast tenant {key} invoice #{i + 1}: {exc.message} "
                                    f"{exc.data or ''}") from None

@@ -5,7 +5,6 @@ Every failure becomes code 2 with `data` mapping the failing field paths to a re
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -19,6 +18,7 @@ from pydantic import (
     ValidationError,
 )
 
+from app.providers.edge import loads_exact
 from app.providers.maast.errors import invalid
 
 # Strings of at most N characters (JSON strings only: numbers are not coerced).
@@ -150,10 +150,6 @@ class PaymentRequest(_Model):
     description: Text128 | None = None
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
-
-
 def parse_json(raw: bytes, *, optional: bool = False) -> dict[str, Any]:
     """The body as a JSON object, with numbers kept exact; empty allowed when `optional`."""
     if not raw.strip():
@@ -161,7 +157,7 @@ def parse_json(raw: bytes, *, optional: bool = False) -> dict[str, Any]:
             return {}
         raise invalid({"body": "a JSON object is required"}, "Invalid request: empty body")
     try:
-        document = json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+        document = loads_exact(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise invalid({"body": "malformed JSON"}, "Invalid request: malformed JSON") from None
     if not isinstance(document, dict):

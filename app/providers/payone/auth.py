@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from app.core import accounts, tenancy
+from app.core import tenancy, tenant_config
 from app.core.sandbox import Sandbox
 from app.core.tables import Tenant
 from app.providers.payone.errors import PayOneError
@@ -32,7 +32,7 @@ def merchant(sandbox: Sandbox, session: Session, merchant_id: str, token: str,
     if tenant.secret is None:
         if tenant.from_fixture or sandbox.tenants.strict:
             raise PayOneError("00029")
-        return accounts.set_secret(session, tenant, token)
+        return tenant_config.set_secret(session, tenant, token)
     if not hmac.compare_digest(tenant.secret.encode(), token.encode()):
         raise PayOneError("00022")
     return tenant

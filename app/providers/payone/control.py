@@ -10,21 +10,21 @@ approval a merchant's checker gives there.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.core import accounts, invoices, settlement, tenancy
+from app.core import invoices, settlement, tenancy, tenant_config
 from app.core.errors import CoreError
 from app.core.sandbox import Sandbox
 from app.core.tables import Tenant
-from app.providers.edge import BodyTooLarge, json_response, read_body
+from app.providers.edge import json_response
 from app.providers.payone import wire
 from app.providers.payone.auth import PROVIDER
 from app.providers.payone.notify import NOTIFICATION_URL
+from app.sandbox.bodies import BadBody, json_object
 from app.sandbox.errors import control_error
 
 SETTINGS = (NOTIFICATION_URL, "refund_approval", "required_dynamic_fields")
@@ -36,7 +36,7 @@ class _Invalid(ValueError):
 
 
 def describe(tenant: Tenant) -> dict[str, Any]:
-    settings = accounts.settings_of(tenant)
+    settings = tenant.attrs
     return {
         "merchantID": tenant.key,
         NOTIFICATION_URL: settings.get(NOTIFICATION_URL),
@@ -65,19 +65,6 @@ def check_settings(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-async def _json_object(request: Request) -> dict[str, Any]:
-    try:
-        raw = await read_body(request, 65536)
-        body = json.loads(raw) if raw.strip() else {}
-    except BodyTooLarge:
-        raise _Invalid("request body too large") from None
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise _Invalid("the body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise _Invalid("the body must be a JSON object")
-    return body
-
-
 def build_router(sandbox: Sandbox) -> APIRouter:
     router = APIRouter(prefix="/_sandbox/payone", tags=["payone"])
 
@@ -99,7 +86,9 @@ def build_router(sandbox: Sandbox) -> APIRouter:
             return control_error(400, "invalid_merchant", "merchantID must be 1-30 letters, "
                                                           "digits, '.', '_' or '-'")
         try:
-            settings = check_settings(await _json_object(request))
+            settings = check_settings(await json_object(request))
+        except BadBody as exc:
+            return exc.response()
         except _Invalid as exc:
             return control_error(400, "invalid_settings", str(exc))
         with sandbox.db.write() as session:
@@ -109,7 +98,7 @@ def build_router(sandbox: Sandbox) -> APIRouter:
                     return unknown(merchant_id)
                 tenant = tenancy.create(session, PROVIDER, merchant_id, sandbox.clock.now(),
                                         secret=None)
-            accounts.update_settings(session, tenant, **settings)
+            tenant_config.update(session, tenant, **settings)
             answer = describe(tenant)
         return json_response(answer)
 

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from sqlmodel import Session
 
-from app.core import accounts, webhooks
+from app.core import tenant_config, webhooks
 from app.core.tables import Invoice, Payment
 
 EVENT = "payment"
@@ -36,7 +36,7 @@ def parameters(merchant_id: str, invoice: Invoice, payment: Payment) -> list[tup
 
 def on_card_payment(session: Session, *, invoice: Invoice, payment: Payment, now: datetime,
                     **_: Any) -> None:
-    tenant = accounts.owner_of(session, invoice)
+    tenant = tenant_config.owner_of(session, invoice)
     url = tenant.attrs.get(NOTIFICATION_URL)
     if not url:
         return

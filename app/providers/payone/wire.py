@@ -21,7 +21,6 @@ error, or 00008 for fields that have none.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
+from app.providers.edge import loads_exact
 from app.providers.payone.errors import PayOneError
 
 MAX_INVOICES = 100  # per createInvoice / completeInvoice request
@@ -63,10 +63,6 @@ CURRENCIES = frozenset(_ISO_NUMERIC.split())
 
 # --- the form field and its JSON ----------------------------------------------------------------
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def form_json(body: bytes, names: Sequence[str]) -> dict[str, Any]:
     """The JSON object held by the first of `names` present in the form body."""
     try:
@@ -80,7 +76,7 @@ def form_json(body: bytes, names: Sequence[str]) -> dict[str, Any]:
     if raw is None:
         raise PayOneError("00023")
     try:
-        document = json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+        document = loads_exact(raw)
     except (ValueError, RecursionError):
         raise PayOneError("00017") from None
     if not isinstance(document, dict):

@@ -4,29 +4,17 @@ commands as `POST /_sandbox/transportone/{tenant}/invoices`."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session
 
 from app.core import tenancy, tokens
-from app.core.fixtures import FixtureError
+from app.core.fixtures import FixtureError, exact_numbers
 from app.core.sandbox import Sandbox
 from app.core.tables import Tenant
 from app.providers.transportone import operations, settings, wire
 from app.providers.transportone.auth import PROVIDER
 from app.providers.transportone.errors import TransportOneError
-
-
-def _exact(value: Any) -> Any:
-    """TOML floats become exact decimals, as JSON numbers do on the API."""
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, dict):
-        return {k: _exact(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_exact(v) for v in value]
-    return value
 
 
 def load(sandbox: Sandbox, session: Session, document: dict[str, Any],
@@ -40,7 +28,7 @@ def load(sandbox: Sandbox, session: Session, document: dict[str, Any],
             continue
         tenant = tenancy.create(session, PROVIDER, key, now, from_fixture=True)
         try:
-            _tenant(sandbox, session, tenant, _exact(spec))
+            _tenant(sandbox, session, tenant, exact_numbers(spec))
         except TransportOneError as exc:
             raise FixtureError(f"transportone tenant {key}: {exc.message}") from None
 

@@ -5,7 +5,6 @@ failing fields (`create[0].amount must be a number`); malformed ids have their o
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,6 +14,7 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from app.core import money
+from app.providers.edge import loads_exact
 from app.providers.transportone.errors import (
     INVALID_CHARGE_ID,
     INVALID_INVOICE_ID,
@@ -31,10 +31,6 @@ MAX_AMOUNT = Decimal("1e12")
 CLIENT_STATUSES = ("BILLABLE", "NON_BILLABLE")  # APPROVED / REJECTED are the shipper's to set
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
-
-
 def parse_json(raw: bytes, *, optional: bool = False) -> dict[str, Any]:
     """The body as a JSON object with exact numbers; an empty body is `{}` when `optional`."""
     if not raw.strip():
@@ -42,7 +38,7 @@ def parse_json(raw: bytes, *, optional: bool = False) -> dict[str, Any]:
             return {}
         raise invalid({"body": "is required (a JSON object)"})
     try:
-        document = json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+        document = loads_exact(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise invalid({"body": "is not valid JSON"}) from None
     if not isinstance(document, dict):
