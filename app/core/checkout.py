@@ -81,6 +81,8 @@ def pay_by_card(
     invoice = invoices.find_by_checkout_token(session, token, now)
     number = validate_card(card_number or DEFAULT_CARD)
     amount = invoice.balance_minor if amount_minor is None else amount_minor
+    if amount_minor is not None and amount_minor <= 0:
+        raise RuleViolation("amount_not_positive", "the payment amount must be greater than 0")
     if amount != invoice.balance_minor and not invoice.allow_partial:
         raise RuleViolation("partial_not_allowed",
                             "this invoice must be paid in full")

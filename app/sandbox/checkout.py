@@ -13,13 +13,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.core import checkout, invoices, money
-from app.core.errors import CoreError, NotFound
+from app.core.errors import CoreError, NotFound, RuleViolation
 from app.core.sandbox import Sandbox
 from app.core.tables import Invoice
 from app.providers.edge import BodyTooLarge, json_response, read_body
 from app.sandbox.bodies import BadBody, json_object
 from app.sandbox.errors import control_error
 
+MALFORMED = frozenset({"invalid_amount", "invalid_card", "amount_not_positive"})
 NOT_FOUND_PAGE = "<!doctype html><title>Not found</title><h1>Unknown payment link</h1>"
 
 
@@ -86,7 +87,7 @@ def build_router(sandbox: Sandbox) -> APIRouter:
             try:
                 amount = _parse_amount(raw_amount, invoice)
             except money.MoneyError as exc:
-                raise CoreError(f"invalid amount: {exc}") from exc
+                raise RuleViolation("invalid_amount", f"invalid amount: {exc}") from exc
             result = checkout.pay_by_card(session, token, now, amount_minor=amount,
                                           card_number=card)
             sandbox.hooks.emit("card_payment", result.invoice.provider, session,
@@ -145,7 +146,10 @@ def build_router(sandbox: Sandbox) -> APIRouter:
         except checkout.CardDeclined as exc:
             return control_error(402, exc.code, exc.message)
         except CoreError as exc:
-            return control_error(409, exc.code, exc.message)
+            # Malformed input is the caller's mistake (400); anything else is the invoice's
+            # state refusing the payment (409).
+            status = 400 if exc.code in MALFORMED else 409
+            return control_error(status, exc.code, exc.message)
         invoice, payment = result.invoice, result.payment
         return json_response({
             "status": "approved",
