@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from app.core import invoices
+from app.core.clock import iso_utc
 from app.core.errors import CoreError, RuleViolation
 from app.core.tables import Invoice, Payment
 
@@ -67,6 +68,16 @@ def validate_card(number: str) -> str:
     if not digits.isdigit() or not 12 <= len(digits) <= 19 or not _luhn_ok(digits):
         raise RuleViolation("invalid_card", "the card number is not valid")
     return digits
+
+
+def open_page(session: Session, token: str, now: datetime) -> Invoice:
+    """The invoice behind a checkout link. While it can be paid, the view is stamped (Maast
+    shows it as `date_last_view`); settled and locked invoices are left untouched."""
+    invoice = invoices.find_by_checkout_token(session, token, now)
+    if invoices.lifecycle_of(invoice).allows("record_payment", invoice.status):
+        invoice.stamps = {**invoice.stamps, "last_viewed_at": iso_utc(now)}
+        session.add(invoice)
+    return invoice
 
 
 def pay_by_card(

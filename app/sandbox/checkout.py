@@ -100,7 +100,7 @@ def build_router(sandbox: Sandbox) -> APIRouter:
         now = sandbox.clock.now()
         try:
             with sandbox.db.write() as session:
-                invoice = invoices.find_by_checkout_token(session, token, now)
+                invoice = checkout.open_page(session, token, now)
         except NotFound:
             return HTMLResponse(NOT_FOUND_PAGE, status_code=404)
         return HTMLResponse(_page(invoice, token))

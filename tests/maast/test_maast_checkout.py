@@ -136,3 +136,11 @@ def test_paid_and_cancelled_invoices_cannot_be_paid_at_checkout(api: Maast) -> N
     page = api.http.request("GET", f"/checkout/{other}")
     assert '<dd id="status">CANCELED</dd>' in page.text and "<form" not in page.text
     assert api.snapshot() == before
+
+
+def test_opening_the_page_sets_date_last_view(api: Maast) -> None:
+    i, token = sent_invoice(api)
+    assert "date_last_view" not in api.detail(i)
+    api.http.request("GET", f"/checkout/{token}")
+    viewed = api.detail(i)["date_last_view"]
+    assert viewed == api.detail(i)["date_sent"]  # same day, same date style
