@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -98,6 +99,10 @@ def serve(settings: Settings) -> int:
     except (DatabaseUnavailable, FixtureError) as exc:
         print(f"invoice-sandbox: {exc}", file=sys.stderr)
         return 2
+    # What start-up built (modules, the app, table metadata: ~100k objects) lives as long as
+    # the process; frozen, it is left out of the collector's full passes, which otherwise
+    # pause every request in flight for tens of milliseconds now and then.
+    gc.freeze()
     try:
         uvicorn.run(application, host=settings.host, port=settings.port,
                     log_level=settings.log_level, access_log=False)

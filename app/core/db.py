@@ -21,6 +21,24 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from app.core import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
+# A transaction: an ORM session from `Database.write()`/`read()`, or a connection from
+# `write_sql()`/`read_sql()`. Functions running only SQL statements take either.
+Tx = Session | Connection
+
+
+def sql(tx: Tx) -> Connection:
+    """The transaction's connection, for SQL statements. Pending ORM changes are flushed
+    first, so the statements see them."""
+    if isinstance(tx, Session):
+        tx.flush()
+        return tx.connection()
+    return tx
+
+
+def in_write_transaction(conn: Connection) -> bool:
+    """Whether `conn` belongs to a `Database.write()`/`write_sql()` transaction."""
+    return bool(conn.get_execution_options().get("sandbox_write", False))
+
 
 class DatabaseUnavailable(RuntimeError):
     """The database path cannot be opened or written."""
@@ -43,6 +61,10 @@ class Database:
         if self.is_sqlite and not self.in_memory:
             self._check_path(Path(self.url.removeprefix("sqlite:///")))
         self.engine = self._make_engine()
+        # The write engine's connections begin with BEGIN IMMEDIATE (see `_on_begin`). Made
+        # once here: Connection.execution_options per transaction costs more.
+        self._engines = {False: self.engine,
+                         True: self.engine.execution_options(sandbox_write=True)}
         # One shared connection serves an in-memory database, so transactions must not overlap.
         self._serial: threading.RLock | None = threading.RLock() if self.in_memory else None
         try:
@@ -88,26 +110,42 @@ class Database:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
-            immediate = conn.get_execution_options().get("sandbox_write", False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            immediate = in_write_transaction(conn)
+            # Straight to the driver: this runs once per request, and exec_driver_sql would
+            # cost more than the statement itself.
+            conn.connection.driver_connection.execute(  # type: ignore[union-attr]
+                "BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
 
     @contextmanager
     def _session(self, write: bool) -> Iterator[Session]:
         guard = self._serial if self._serial is not None else nullcontext()
-        with guard, self.engine.connect() as conn:
-            conn = conn.execution_options(sandbox_write=write)
-            with Session(bind=conn, expire_on_commit=False) as session:
-                try:
-                    yield session
-                    if write:
-                        session.commit()
-                    # A read ends with the connection's rollback; rolling back the session
-                    # would expire the rows the caller is about to render.
-                except BaseException:
-                    session.rollback()
-                    raise
+        with (guard, self._engines[write].connect() as conn,
+              Session(bind=conn, expire_on_commit=False) as session):
+            try:
+                yield session
+                if write:
+                    session.commit()
+                # A read ends with the connection's rollback; rolling back the session
+                # would expire the rows the caller is about to render.
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def _sql(self, write: bool) -> Iterator[Connection]:
+        guard = self._serial if self._serial is not None else nullcontext()
+        with guard, self._engines[write].connect() as conn:
+            conn.begin()
+            try:
+                yield conn
+                if write:
+                    conn.commit()
+                # A read ends with the connection's rollback when it closes.
+            except BaseException:
+                conn.rollback()
+                raise
 
     def write(self) -> AbstractContextManager[Session]:
         """A transaction that holds the write lock from its start and commits on success."""
@@ -116,6 +154,15 @@ class Database:
     def read(self) -> AbstractContextManager[Session]:
         """A consistent snapshot for reads; nothing it does is kept."""
         return self._session(write=False)
+
+    def write_sql(self) -> AbstractContextManager[Connection]:
+        """`write()` without an ORM session, for commands made of SQL statements only (see
+        `app.core.rows`): an ORM session costs about as much as one such statement."""
+        return self._sql(write=True)
+
+    def read_sql(self) -> AbstractContextManager[Connection]:
+        """`read()` without an ORM session."""
+        return self._sql(write=False)
 
     def dispose(self) -> None:
         self.engine.dispose()

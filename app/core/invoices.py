@@ -9,66 +9,83 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack, cast, overload
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.core import lifecycle as engine
+from app.core import rows
 from app.core.clock import iso_utc
+from app.core.db import Tx
 from app.core.errors import NotFound, RuleViolation, TransitionRefused
 from app.core.lifecycles import LIFECYCLES
 from app.core.query import Filter, Page, Sort, invoice_scope, payment_scope, run
+from app.core.rows import InvoiceRow, PaymentRow
 from app.core.tables import Invoice, InvoiceEvent, InvoiceItem, Payment, Tenant
 
+AnyInvoice = Invoice | InvoiceRow
 
-def lifecycle_of(invoice: Invoice) -> engine.Lifecycle:
+
+def lifecycle_of(invoice: AnyInvoice) -> engine.Lifecycle:
     return LIFECYCLES[invoice.provider]
+
+
+def _engine_view(invoice: AnyInvoice) -> Invoice:
+    # The engine and the lifecycle tables only read and set column attributes, which an
+    # InvoiceRow has under the same names.
+    return cast(Invoice, invoice)
 
 
 # --- invoices --------------------------------------------------------------------------------
 
-def create_invoice(
-    session: Session,
-    tenant: Tenant,
-    now: datetime,
-    *,
-    currency: str,
-    total_minor: int,
-    number: str | None = None,
-    ref: str | None = None,
-    kind: str = "standard",
-    customer_ref: str | None = None,
-    allow_partial: bool = True,
-    issue_date: date | None = None,
-    due_date: date | None = None,
-    expires_at: datetime | None = None,
-    attrs: dict[str, Any] | None = None,
-) -> Invoice:
-    if total_minor < 0:
+class NewInvoice(TypedDict, total=False):
+    """What a command creating an invoice is told; the rest starts empty or at its default."""
+
+    currency: Required[str]
+    total_minor: Required[int]
+    number: str | None
+    ref: str | None  # the client's own id, where the provider has one
+    kind: str  # "standard", or e.g. PayOne "PreAuth"
+    customer_ref: str | None
+    allow_partial: bool
+    issue_date: date | None
+    due_date: date | None
+    expires_at: datetime | None
+    attrs: dict[str, Any] | None
+
+
+def _new_invoice(tenant: Tenant, now: datetime, fields: NewInvoice) -> dict[str, Any]:
+    """Every column of a new invoice but its id."""
+    if fields["total_minor"] < 0:
         raise RuleViolation("negative_total", "the invoice total cannot be negative")
     assert tenant.id is not None
-    invoice = Invoice(
-        tenant_id=tenant.id,
-        provider=tenant.provider,
-        kind=kind,
-        ref=ref,
-        number=number,
-        customer_ref=customer_ref,
-        status=LIFECYCLES[tenant.provider].initial,
-        currency=currency,
-        total_minor=total_minor,
-        allow_partial=allow_partial,
-        issue_date=issue_date,
-        due_date=due_date,
-        expires_at=expires_at,
-        attrs=dict(attrs or {}),
-        created_at=now,
-        updated_at=now,
-    )
+    return {
+        "tenant_id": tenant.id, "provider": tenant.provider,
+        "kind": fields.get("kind", "standard"), "ref": fields.get("ref"),
+        "number": fields.get("number"), "customer_ref": fields.get("customer_ref"),
+        "status": LIFECYCLES[tenant.provider].initial, "currency": fields["currency"],
+        "total_minor": fields["total_minor"], "paid_minor": 0, "refunded_minor": 0,
+        "allow_partial": fields.get("allow_partial", True),
+        "issue_date": fields.get("issue_date"), "due_date": fields.get("due_date"),
+        "expires_at": fields.get("expires_at"), "checkout_token": None, "stamps": {},
+        "attrs": dict(fields.get("attrs") or {}), "created_at": now, "updated_at": now,
+    }
+
+
+def create_invoice(session: Session, tenant: Tenant, now: datetime,
+                   **fields: Unpack[NewInvoice]) -> Invoice:
+    """A new invoice, as an ORM instance of this session."""
+    invoice = Invoice(**_new_invoice(tenant, now, fields))
     session.add(invoice)
     session.flush()
     return invoice
+
+
+def insert_invoice(tx: Tx, tenant: Tenant, now: datetime,
+                   **fields: Unpack[NewInvoice]) -> InvoiceRow:
+    """`create_invoice` as one INSERT, for callers that only answer with the new invoice."""
+    return rows.insert_invoice(rows.connection(tx), _new_invoice(tenant, now, fields))
 
 
 def get_invoice(session: Session, tenant_id: int, invoice_id: int, *, now: datetime) -> Invoice:
@@ -77,6 +94,25 @@ def get_invoice(session: Session, tenant_id: int, invoice_id: int, *, now: datet
         raise NotFound("invoice", invoice_id)
     _apply_timers(session, invoice, now)
     return invoice
+
+
+def read_invoice(tx: Tx, tenant_id: int, invoice_id: int) -> InvoiceRow:
+    """The invoice as stored, as a plain row: its status may be behind a due timer (see
+    `timer_due`). Commands taking an InvoiceRow apply due timers themselves."""
+    return rows.read_invoice(rows.connection(tx), tenant_id, invoice_id)
+
+
+def timer_due(invoice: AnyInvoice, now: datetime) -> bool:
+    """Whether the clock has moved this invoice on (e.g. expired it) since it was stored;
+    `get_invoice` in a write transaction then applies the change."""
+    expiry = LIFECYCLES[invoice.provider].expiry
+    return (expiry is not None and invoice.expires_at is not None
+            and invoice.expires_at <= now and invoice.status in expiry[0])
+
+
+def has_timers(provider: str) -> bool:
+    """Whether the clock alone can change this provider's invoices (so reads may write)."""
+    return LIFECYCLES[provider].expiry is not None
 
 
 def find_invoice(session: Session, tenant_id: int, ref: str, *, now: datetime) -> Invoice | None:
@@ -191,7 +227,8 @@ def _recompute_paid(session: Session, invoice: Invoice) -> None:
     invoice.paid_minor = int(paid)
 
 
-def _check_amount(invoice: Invoice, amount_minor: int, already: int, allow_overpay: bool) -> None:
+def _check_amount(invoice: AnyInvoice, amount_minor: int, already: int,
+                  allow_overpay: bool) -> None:
     if amount_minor <= 0:
         raise RuleViolation("amount_not_positive", "the payment amount must be greater than 0")
     if not allow_overpay and amount_minor > invoice.balance_minor + already:
@@ -199,9 +236,47 @@ def _check_amount(invoice: Invoice, amount_minor: int, already: int, allow_overp
                             "the payment amount exceeds the invoice balance")
 
 
+def _new_payment(invoice: AnyInvoice, now: datetime, amount_minor: int, method: str,
+                 paid_at: datetime, attrs: dict[str, Any] | None, locked: bool,
+                 allow_overpay: bool) -> dict[str, Any]:
+    """Check that `invoice` takes this payment; every column of the payment but its id."""
+    if not lifecycle_of(invoice).allows("record_payment", invoice.status):
+        raise TransitionRefused("record_payment", invoice.status,
+                                f"payments cannot be added to a {invoice.status} invoice")
+    _check_amount(invoice, amount_minor, 0, allow_overpay)
+    assert invoice.id is not None
+    return {"tenant_id": invoice.tenant_id, "invoice_id": invoice.id, "method": method,
+            "amount_minor": amount_minor, "locked": locked, "paid_at": paid_at,
+            "attrs": dict(attrs or {}), "created_at": now, "updated_at": now}
+
+
+def _add_paid(invoice: AnyInvoice, amount_minor: int, paid_at: datetime, now: datetime) -> None:
+    # Incremental, not a SUM: the write transaction holds the lock, so nothing else can add a
+    # payment in between, and paid_minor was the sum of the payments before this one.
+    invoice.paid_minor += amount_minor
+    engine.apply(lifecycle_of(invoice), _engine_view(invoice), "record_payment", now)
+    stamp = iso_utc(paid_at)
+    latest = invoice.stamps.get("last_payment_at")
+    # Both sides come from iso_utc (same format and width), so they compare as the instants.
+    if latest is None or stamp > latest:
+        invoice.stamps = {**invoice.stamps, "last_payment_at": stamp}
+
+
+@overload
+def record_payment(session: Session, invoice: Invoice, now: datetime, *, amount_minor: int,
+                   method: str, paid_at: datetime, attrs: dict[str, Any] | None = None,
+                   locked: bool = False, allow_overpay: bool = False) -> Payment: ...
+
+
+@overload
+def record_payment(session: Tx, invoice: InvoiceRow, now: datetime, *, amount_minor: int,
+                   method: str, paid_at: datetime, attrs: dict[str, Any] | None = None,
+                   locked: bool = False, allow_overpay: bool = False) -> PaymentRow: ...
+
+
 def record_payment(
-    session: Session,
-    invoice: Invoice,
+    session: Tx,
+    invoice: AnyInvoice,
     now: datetime,
     *,
     amount_minor: int,
@@ -210,24 +285,28 @@ def record_payment(
     attrs: dict[str, Any] | None = None,
     locked: bool = False,
     allow_overpay: bool = False,
-) -> Payment:
-    lc = lifecycle_of(invoice)
-    if not lc.allows("record_payment", invoice.status):
-        raise TransitionRefused("record_payment", invoice.status,
-                                       f"payments cannot be added to a {invoice.status} invoice")
-    _check_amount(invoice, amount_minor, 0, allow_overpay)
-    assert invoice.id is not None
-    payment = Payment(
-        tenant_id=invoice.tenant_id, invoice_id=invoice.id, method=method,
-        amount_minor=amount_minor, locked=locked, paid_at=paid_at, attrs=dict(attrs or {}),
-        created_at=now, updated_at=now,
-    )
+) -> Payment | PaymentRow:
+    """Add a payment to the invoice and settle it.
+
+    On an ORM instance, through the session; on an InvoiceRow from `read_invoice` (in this
+    write transaction, which may then be a `write_sql()` one), as one INSERT and one UPDATE,
+    and the payment comes back as a row too.
+    """
+    if isinstance(invoice, InvoiceRow):
+        engine.expire_if_due(lifecycle_of(invoice), _engine_view(invoice), now)  # as at load
+    values = _new_payment(invoice, now, amount_minor, method, paid_at, attrs, locked,
+                          allow_overpay)
+    _add_paid(invoice, amount_minor, paid_at, now)
+    if isinstance(invoice, InvoiceRow):
+        conn = rows.connection(session, invoice.id)
+        row = rows.insert_payment(conn, values)
+        rows.write_invoice(conn, invoice)
+        return row
+    assert isinstance(session, Session)
+    payment = Payment(**values)
     session.add(payment)
-    _recompute_paid(session, invoice)
-    engine.apply(lc, invoice, "record_payment", now)
-    _stamp_payment_date(session, invoice)
     session.add(invoice)
-    session.flush()
+    session.flush()  # one flush: the payment's INSERT (for its id) and the invoice's UPDATE
     return payment
 
 

@@ -4,9 +4,12 @@ send, resend, cancel and bounced invoices, with their rules."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from maast_support import DB_TIMESTAMP, TODAY, Maast, invoice_body
 
 BILLING = {"first_name": "Ada", "last_name": "Lovelace", "email_address": "ada@example.com"}
@@ -415,12 +418,25 @@ def test_send_keeps_the_first_sent_date(api: Maast) -> None:
     assert api.send(i)["date_sent"] == TODAY
 
 
-def test_send_needs_a_recipient(api: Maast) -> None:
-    api.create()
-    i = api.ok("POST", "/invoice", {"customer_id": "CUST1", "invoice_number": "NO-MAIL"})[
+def test_send_falls_back_to_the_customer_vault_contact(api: Maast) -> None:
+    api.create(customer_id="VAULTED", billing_contact={
+        "first_name": "Ada", "last_name": "Lovelace", "email_address": "bounce-ada@example.com"})
+    i = api.ok("POST", "/invoice", {"customer_id": "VAULTED", "invoice_number": "NO-MAIL"})[
         "invoice_id"]
+    assert api.send(i)["status"] == "OUTSTANDING"
+    bounced = api.ok("GET", "/invoice/bounced")
+    assert [(b["invoice_id"], b["email_address"]) for b in bounced] == [
+        (i, "bounce-ada@example.com")]
+
+
+def test_send_needs_a_recipient(make_client: Callable[..., TestClient], tmp_path: Path) -> None:
+    (tmp_path / "maast.toml").write_text(
+        '[[tenants]]\napi_key = "k"\n[[tenants.customers]]\ncustomer_id = "NOMAIL"\n')
+    api = Maast(make_client(fixtures=tmp_path), key="k")
+    i = api.ok("POST", "/invoice", {"customer_id": "NOMAIL", "invoice_number": "N"})["invoice_id"]
     before = api.snapshot()
-    api.fail("POST", f"/invoice/{i}/send")
+    assert api.fail("POST", f"/invoice/{i}/send")["message"] == (
+        "The invoice has no email address to send to")
     assert api.snapshot() == before
     assert api.send(i, {"email_address": ["someone@example.com"]})["status"] == "OUTSTANDING"
 

@@ -211,6 +211,8 @@ class MaastMachine(RuleBasedStateMachine):
             inv.payments[body["payment_id"]] = (amount, "CARD")
             inv.settle()
             assert body["invoice_status"] == inv.status
+        elif not whole and amount <= 0:
+            assert response.status_code == 400, response.text  # a malformed amount
         else:
             assert response.status_code in (402, 409), response.text
 

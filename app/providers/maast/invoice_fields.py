@@ -9,6 +9,8 @@ from typing import Any
 from sqlmodel import Session
 
 from app.core import customers, invoices, money
+from app.core.db import Tx
+from app.core.rows import InvoiceRow
 from app.core.tables import Invoice, Tenant
 from app.providers.maast import compute, wire
 from app.providers.maast.errors import invalid
@@ -102,22 +104,34 @@ def validate_create(document: dict[str, Any]) -> InvoiceFields:
     return fields
 
 
-def check_customer(session: Session, tenant: Tenant, fields: InvoiceFields,
-                   now: datetime) -> None:
+def check_customer(tx: Tx, tenant: Tenant, fields: InvoiceFields, now: datetime) -> None:
     """The customer must be in the vault, unless `save_customer` puts it there now."""
     assert tenant.id is not None and fields.customer_id is not None
     if fields.save_customer:
         contact = fields.billing_contact.model_dump(exclude_none=True) \
             if fields.billing_contact else {}
-        customers.save(session, tenant.id, fields.customer_id, {"billing_contact": contact}, now)
-    elif customers.find(session, tenant.id, fields.customer_id) is None:
+        customers.save(tx, tenant.id, fields.customer_id, {"billing_contact": contact}, now)
+    elif not customers.known(tx, tenant.id, fields.customer_id):
         raise invalid({"customer_id": "customer not found in the customer vault; "
                                       "set save_customer to true to add it"})
 
 
-def create(session: Session, tenant: Tenant, fields: InvoiceFields, now: datetime) -> Invoice:
+def _new(tx: Tx, tenant: Tenant, fields: InvoiceFields, now: datetime) -> tuple[str, Draft]:
     currency = fields.tran_currency or DEFAULT_CURRENCY
     draft = build(fields, {}, currency, now.date())
-    check_customer(session, tenant, fields, now)
+    check_customer(tx, tenant, fields, now)
+    return currency, draft
+
+
+def create(session: Session, tenant: Tenant, fields: InvoiceFields, now: datetime) -> Invoice:
+    """A new invoice as an ORM instance, for callers that go on changing it (fixtures)."""
+    currency, draft = _new(session, tenant, fields, now)
     return invoices.create_invoice(session, tenant, now, currency=currency, attrs=draft.attrs,
+                                   **draft.columns)
+
+
+def insert(tx: Tx, tenant: Tenant, fields: InvoiceFields, now: datetime) -> InvoiceRow:
+    """`create` for a caller that only answers with the new invoice: SQL statements only."""
+    currency, draft = _new(tx, tenant, fields, now)
+    return invoices.insert_invoice(tx, tenant, now, currency=currency, attrs=draft.attrs,
                                    **draft.columns)

@@ -7,14 +7,20 @@ from decimal import Decimal
 from typing import Any
 
 from app.core import money
+from app.core.rows import InvoiceRow, PaymentRow
 from app.core.tables import Invoice, Payment, Tenant
 from app.providers.maast.compute import DATE_ONLY, render_date, timestamp
 
 
 def amount(minor: int, currency: str) -> float | int:
-    """A JSON number: exact for cents, rendered without binary noise (15.25, not 15.2500001)."""
-    value = money.from_minor(minor, currency)
-    return int(value) if value == value.to_integral_value() else float(value)
+    """A JSON number: exact for cents, rendered without binary noise (15.25, not 15.2500001).
+
+    Integer division by a power of ten rounds correctly, so `minor / unit` is the float
+    nearest the exact amount, the same one the decimal value would convert to.
+    """
+    unit: int = 10 ** money.exponent(currency)
+    whole, rest = divmod(minor, unit)
+    return whole if rest == 0 else minor / unit
 
 
 def number(text: str) -> float | int:
@@ -22,14 +28,14 @@ def number(text: str) -> float | int:
     return int(value) if value == value.to_integral_value() and "." not in text else float(value)
 
 
-def _stamp_date(invoice: Invoice, name: str, style: str) -> str | None:
+def _stamp_date(invoice: Invoice | InvoiceRow, name: str, style: str) -> str | None:
     raw = invoice.stamps.get(name)
     if raw is None:
         return None
     return render_date(datetime.fromisoformat(raw.replace("Z", "+00:00")).date(), style)
 
 
-def invoice(row: Invoice, tenant: Tenant, link: str | None) -> dict[str, Any]:
+def invoice(row: Invoice | InvoiceRow, tenant: Tenant, link: str | None) -> dict[str, Any]:
     a = row.attrs
     style = a.get("date_style", DATE_ONLY)
     cur = row.currency
@@ -72,7 +78,8 @@ def _sales_tax(tax: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if tax is None else {"type": tax["type"], "value": number(tax["value"])}
 
 
-def payment(row: Payment, invoice_row: Invoice, tenant: Tenant) -> dict[str, Any]:
+def payment(row: Payment | PaymentRow, invoice_row: Invoice | InvoiceRow,
+            tenant: Tenant) -> dict[str, Any]:
     a = row.attrs
     out: dict[str, Any] = {
         "payment_id": row.id,

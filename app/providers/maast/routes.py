@@ -11,14 +11,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.core import invoices, money
+from app.core import customers, invoices, money
 from app.core.errors import CoreError, RuleViolation
 from app.core.query import Sort
 from app.core.sandbox import Sandbox
 from app.core.tables import Invoice, Tenant
 from app.providers.edge import BodyTooLarge, EdgeRouter, body_limit, json_response, read_body
 from app.providers.maast import compute, invoice_fields, listing, render, wire
-from app.providers.maast.auth import authenticate
+from app.providers.maast.auth import PROVIDER, authenticate
 from app.providers.maast.errors import MaastError, from_core, invalid
 
 Handler = Callable[..., Awaitable[Response]]
@@ -56,14 +56,16 @@ def _ok(data: Any) -> Response:
 def build_router(sandbox: Sandbox) -> APIRouter:
     router = EdgeRouter(prefix="/platform", include_in_schema=False)
     limit = body_limit(sandbox)
+    # Listing applies due expiry timers, which writes, only if the lifecycle has any.
+    list_transaction = sandbox.db.write if invoices.has_timers(PROVIDER) else sandbox.db.read
 
     async def body(request: Request, *, optional: bool = False) -> dict[str, Any]:
         return wire.parse_json(await read_body(request, limit), optional=optional)
 
-    def link(row: Invoice) -> str | None:
+    def link(row: invoices.AnyInvoice) -> str | None:
         return sandbox.link(f"/checkout/{row.checkout_token}") if row.checkout_token else None
 
-    def show(row: Invoice, tenant: Tenant) -> dict[str, Any]:
+    def show(row: invoices.AnyInvoice, tenant: Tenant) -> dict[str, Any]:
         return render.invoice(row, tenant, link(row))
 
     def load(session: Session, tenant: Tenant, raw_id: str) -> Invoice:
@@ -79,8 +81,8 @@ def build_router(sandbox: Sandbox) -> APIRouter:
         tenant = authenticate(sandbox, request)
         fields = invoice_fields.validate_create(await body(request))
         now = sandbox.clock.now()
-        with sandbox.db.write() as session:
-            row = invoice_fields.create(session, tenant, fields, now)
+        with sandbox.db.write_sql() as tx:
+            row = invoice_fields.insert(tx, tenant, fields, now)
         return _ok(show(row, tenant))
 
     @router.get("/invoice")
@@ -89,7 +91,7 @@ def build_router(sandbox: Sandbox) -> APIRouter:
         tenant = authenticate(sandbox, request)
         query = listing.parse(request.query_params, listing.INVOICE_FIELDS, "invoice_number")
         assert tenant.id is not None
-        with sandbox.db.write() as session:  # write: expiry timers may fire
+        with list_transaction() as session:
             rows, total = invoices.list_invoices(session, tenant.id, sandbox.clock.now(),
                                                  query.filters, query.sort, query.page)
         return json_response(listing.envelope([show(r, tenant) for r in rows], total, query))
@@ -118,9 +120,11 @@ def build_router(sandbox: Sandbox) -> APIRouter:
     @_guarded
     async def invoice_detail(request: Request, invoice_id: str) -> Response:
         tenant = authenticate(sandbox, request)
-        with sandbox.db.read() as session:
-            row = load(session, tenant, invoice_id)
-        if row.expires_at is not None:  # only then can a timer have changed it
+        assert tenant.id is not None
+        ident = _id(invoice_id, "invoice_id")
+        with sandbox.db.read_sql() as tx:
+            row: invoices.AnyInvoice = invoices.read_invoice(tx, tenant.id, ident)
+        if invoices.timer_due(row, sandbox.clock.now()):  # the clock moved it: store that
             with sandbox.db.write() as session:
                 row = load(session, tenant, invoice_id)
         return _ok(show(row, tenant))
@@ -232,7 +236,7 @@ def build_router(sandbox: Sandbox) -> APIRouter:
             raise invalid({"date_payment": str(exc)}) from None
         return fields, datetime(day.year, day.month, day.day, tzinfo=UTC)
 
-    def minor(fields: wire.PaymentRequest, row: Invoice) -> int:
+    def minor(fields: wire.PaymentRequest, row: invoices.AnyInvoice) -> int:
         try:
             return money.to_minor(fields.amt_paid, row.currency)
         except money.MoneyError as exc:
@@ -250,10 +254,12 @@ def build_router(sandbox: Sandbox) -> APIRouter:
         tenant = authenticate(sandbox, request)
         fields, paid_at = await payment_request(request)
         now = sandbox.clock.now()
-        with sandbox.db.write() as session:
-            row = load(session, tenant, invoice_id)
+        assert tenant.id is not None
+        ident = _id(invoice_id, "invoice_id")
+        with sandbox.db.write_sql() as tx:
+            row = invoices.read_invoice(tx, tenant.id, ident)
             payment = invoices.record_payment(
-                session, row, now, amount_minor=minor(fields, row), method=fields.type,
+                tx, row, now, amount_minor=minor(fields, row), method=fields.type,
                 paid_at=paid_at, attrs=payment_attrs(fields),
             )
         return _ok(render.payment(payment, row, tenant))
@@ -308,10 +314,9 @@ def build_router(sandbox: Sandbox) -> APIRouter:
 
 def _deliver(session: Session, row: Invoice, kind: str, emails: list[str] | None,
              phones: list[str] | None, now: datetime) -> None:
-    """Record who the invoice went to; addresses whose local part starts with `bounce` bounce."""
-    contact = row.attrs.get("billing_contact") or {}
-    recipients = emails if emails else [contact["email_address"]] if contact.get(
-        "email_address") else []
+    """Record who the invoice went to: the addresses given, else the invoice's billing contact,
+    else the customer's in the vault. Addresses whose local part starts with `bounce` bounce."""
+    recipients = emails or _contact_email(session, row)
     if not recipients and not phones:
         raise RuleViolation("no_recipient", "the invoice has no email address to send to")
     invoices.add_event(session, row, kind, now,
@@ -320,3 +325,11 @@ def _deliver(session: Session, row: Invoice, kind: str, emails: list[str] | None
         if address.lower().startswith("bounce"):
             invoices.add_event(session, row, "bounce", now,
                                {"email_address": address, "reason": "Mailbox does not exist"})
+
+
+def _contact_email(session: Session, row: Invoice) -> list[str]:
+    contact = row.attrs.get("billing_contact") or {}
+    if not contact.get("email_address") and row.customer_ref:
+        customer = customers.find(session, row.tenant_id, row.customer_ref)
+        contact = (customer.attrs.get("billing_contact") or {}) if customer else {}
+    return [contact["email_address"]] if contact.get("email_address") else []

@@ -1,0 +1,152 @@
+"""Commands on plain rows (`read_invoice`, `insert_invoice`, `record_payment` on an InvoiceRow)
+store exactly what their ORM counterparts store, and keep the invariants under concurrency."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from app.core import customers, invoices, tenancy
+from app.core.db import Database
+from app.core.errors import NotFound, RuleViolation, TransitionRefused
+from app.core.rows import InvoiceRow
+from app.core.tables import Customer, Invoice, Payment
+
+NOW = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
+THREADS = 24
+
+
+def _stored(db: Database, invoice_id: int) -> dict[str, object]:
+    with db.read() as session:
+        row = session.get(Invoice, invoice_id)
+        assert row is not None
+        return row.model_dump()
+
+
+def test_row_commands_store_what_the_orm_commands_store(tmp_path: Path) -> None:
+    db = Database(str(tmp_path / "rows.sqlite"))
+    fields = {"currency": "840", "total_minor": 10_000, "number": "N-1", "customer_ref": "C",
+              "allow_partial": False, "issue_date": date(2026, 3, 1),
+              "due_date": date(2026, 3, 31), "attrs": {"note": "x", "lines": [{"q": "1"}]}}
+    with db.write() as session:
+        tenant = tenancy.create(session, "maast", "k", NOW)
+        orm = invoices.create_invoice(session, tenant, NOW, **fields)  # type: ignore[arg-type]
+        invoices.transition(session, orm, "send", NOW)
+        for day in (3, 1):
+            invoices.record_payment(session, orm, NOW, amount_minor=2_500, method="CASH",
+                                    paid_at=NOW - timedelta(days=day))
+    with db.write_sql() as tx:
+        row = invoices.insert_invoice(tx, tenant, NOW, **fields)  # type: ignore[arg-type]
+    with db.write() as session:
+        invoices.transition(session, invoices.get_invoice(session, tenant.id or 0, row.id,
+                                                          now=NOW), "send", NOW)
+    for day in (3, 1):
+        with db.write_sql() as tx:
+            loaded = invoices.read_invoice(tx, tenant.id or 0, row.id)
+            payment = invoices.record_payment(tx, loaded, NOW, amount_minor=2_500,
+                                              method="CASH", paid_at=NOW - timedelta(days=day))
+            assert payment.id is not None and loaded.paid_minor == payment.amount_minor * (
+                2 if day == 1 else 1)
+
+    assert orm.id is not None
+    expected, got = _stored(db, orm.id), _stored(db, row.id)
+    assert {**got, "id": expected["id"]} == expected
+    assert got["paid_minor"] == 5_000 and got["status"] == "OUTSTANDING"
+    with db.read_sql() as tx:
+        assert dataclasses.asdict(invoices.read_invoice(tx, tenant.id or 0, row.id)) == got
+    db.dispose()
+
+
+def test_a_row_of_another_tenant_is_not_found_and_refusals_write_nothing(tmp_path: Path) -> None:
+    db = Database(str(tmp_path / "rows.sqlite"))
+    with db.write() as session:
+        tenant = tenancy.create(session, "maast", "k", NOW)
+        other = tenancy.create(session, "maast", "other", NOW)
+    with db.write_sql() as tx:
+        row = invoices.insert_invoice(tx, tenant, NOW, currency="840", total_minor=1_000)
+    with pytest.raises(NotFound), db.read_sql() as tx:
+        invoices.read_invoice(tx, other.id or 0, row.id)
+    before = _stored(db, row.id)
+    with pytest.raises(RuleViolation), db.write_sql() as tx:
+        invoices.record_payment(tx, invoices.read_invoice(tx, tenant.id or 0, row.id), NOW,
+                                amount_minor=1_001, method="CASH", paid_at=NOW)
+    assert _stored(db, row.id) == before
+    with db.read() as session:
+        assert not session.exec(select(Payment)).all()
+    db.dispose()
+
+
+def test_a_row_command_refuses_an_invoice_the_session_holds_as_an_orm_instance(
+        tmp_path: Path) -> None:
+    db = Database(str(tmp_path / "rows.sqlite"))
+    with db.write() as session:
+        tenant = tenancy.create(session, "maast", "k", NOW)
+        orm = invoices.create_invoice(session, tenant, NOW, currency="840", total_minor=1_000)
+        invoices.transition(session, orm, "send", NOW)
+    assert orm.id is not None
+    with pytest.raises(RuntimeError), db.write() as session:
+        held = invoices.get_invoice(session, tenant.id or 0, orm.id, now=NOW)
+        held.attrs = {"changed": True}  # a flush at commit would overwrite the row's UPDATE
+        row = invoices.read_invoice(session, tenant.id or 0, orm.id)
+        invoices.record_payment(session, row, NOW, amount_minor=100, method="CASH", paid_at=NOW)
+    assert _stored(db, orm.id)["paid_minor"] == 0 and _stored(db, orm.id)["attrs"] == {}
+    db.dispose()
+
+
+def test_concurrent_row_payments_never_overpay(tmp_path: Path) -> None:
+    path = str(tmp_path / "race.sqlite")
+    databases = [Database(path), Database(path)]
+    with databases[0].write() as session:
+        tenant = tenancy.create(session, "maast", "race", NOW)
+        orm = invoices.create_invoice(session, tenant, NOW, currency="840", total_minor=10_000)
+        invoices.transition(session, orm, "send", NOW)
+        invoice_id, tenant_id = orm.id, tenant.id
+    assert invoice_id is not None and tenant_id is not None
+    amounts = [300 + 100 * (n % 5) for n in range(THREADS)]  # 120.00 offered for 100.00
+    start = threading.Barrier(THREADS)
+
+    def pay(n: int) -> tuple[int, int | None]:
+        start.wait()
+        try:
+            with databases[n % 2].write_sql() as tx:
+                row: InvoiceRow = invoices.read_invoice(tx, tenant_id, invoice_id)
+                return n, invoices.record_payment(tx, row, NOW, amount_minor=amounts[n],
+                                                  method="CASH", paid_at=NOW).id
+        except (RuleViolation, TransitionRefused) as refused:
+            assert refused.code in ("amount_exceeds_balance", "transition_refused"), refused
+            return n, None
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(pool.map(pay, range(THREADS)))
+
+    accepted = {pid: amounts[n] for n, pid in results if pid is not None}
+    with databases[1].read() as session:
+        invoice = session.get(Invoice, invoice_id)
+        stored = {p.id: p.amount_minor for p in session.exec(
+            select(Payment).where(col(Payment.invoice_id) == invoice_id))}
+    assert invoice is not None and stored == accepted
+    assert invoice.paid_minor == sum(accepted.values()) <= invoice.total_minor
+    assert (invoice.status == "PAID") == (invoice.balance_minor == 0)
+    for db in databases:
+        db.dispose()
+
+
+def test_saving_a_customer_twice_replaces_its_details(tmp_path: Path) -> None:
+    db = Database(str(tmp_path / "rows.sqlite"))
+    with db.write() as session:
+        tenant = tenancy.create(session, "maast", "k", NOW)
+        customers.save(session, tenant.id or 0, "C1", {"v": 1}, NOW)
+    with db.write_sql() as tx:
+        customers.save(tx, tenant.id or 0, "C1", {"v": 2}, NOW + timedelta(days=1))
+        assert customers.known(tx, tenant.id or 0, "C1")
+        assert not customers.known(tx, tenant.id or 0, "C2")
+    with db.read() as session:
+        saved = session.exec(select(Customer).where(col(Customer.tenant_id) == tenant.id)).all()
+    assert [(c.ref, c.attrs, c.created_at) for c in saved] == [("C1", {"v": 2}, NOW)]
+    db.dispose()
