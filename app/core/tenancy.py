@@ -82,13 +82,3 @@ def create(
         tenant.public_id = public_id_base + tenant.id
         session.add(tenant)
     return tenant
-
-
-def update_attrs(session: Session, tenant: Tenant, **changes: object) -> Tenant:
-    row = session.get(Tenant, tenant.id)
-    assert row is not None
-    row.attrs = {**row.attrs, **changes}
-    if "secret" in changes:
-        row.secret = str(changes["secret"])
-    session.add(row)
-    return row

@@ -12,14 +12,16 @@ import contextlib
 import logging
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlmodel import Session, col, select
 
 from app.core.clock import iso_utc
 from app.core.db import Database
 from app.core.tables import Delivery
+
+if TYPE_CHECKING:  # httpx is imported when the worker starts: it weighs on start-up time
+    import httpx
 
 log = logging.getLogger("invoice_sandbox.webhooks")
 
@@ -95,6 +97,8 @@ class DeliveryWorker:
             self._loop.call_soon_threadsafe(self._wake.set)
 
     async def _run(self) -> None:
+        import httpx
+
         async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
             while True:
                 try:
@@ -124,7 +128,7 @@ class DeliveryWorker:
                                          headers=delivery.headers)
             record["status_code"] = response.status_code
             ok = 200 <= response.status_code < 300
-        except httpx.HTTPError as exc:
+        except Exception as exc:  # httpx.HTTPError and anything the transport raises
             record["error"] = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             ok = False
         record["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
