@@ -329,12 +329,7 @@ def change_payment(
     attrs: dict[str, Any],
     allow_overpay: bool = False,
 ) -> Payment:
-    lc = lifecycle_of(invoice)
-    if not lc.allows("change_payment", invoice.status):
-        raise TransitionRefused("change_payment", invoice.status,
-                                       f"payments of a {invoice.status} invoice cannot be changed")
-    if payment.locked:
-        raise RuleViolation("payment_locked", "card payments cannot be updated")
+    lc = _check_payment_change(invoice, payment, "change_payment", "updated")
     _check_amount(invoice, amount_minor, payment.amount_minor, allow_overpay)
     payment.amount_minor = amount_minor
     payment.method = method
@@ -349,13 +344,20 @@ def change_payment(
     return payment
 
 
-def remove_payment(session: Session, invoice: Invoice, payment: Payment, now: datetime) -> None:
+def _check_payment_change(invoice: Invoice, payment: Payment, action: str,
+                          verb: str) -> engine.Lifecycle:
+    """The lifecycle must allow `action` now, and checkout (card) payments never change."""
     lc = lifecycle_of(invoice)
-    if not lc.allows("remove_payment", invoice.status):
-        raise TransitionRefused("remove_payment", invoice.status,
-                                       f"payments of a {invoice.status} invoice cannot be removed")
+    if not lc.allows(action, invoice.status):
+        raise TransitionRefused(action, invoice.status,
+                                f"payments of a {invoice.status} invoice cannot be {verb}")
     if payment.locked:
-        raise RuleViolation("payment_locked", "card payments cannot be removed")
+        raise RuleViolation("payment_locked", f"card payments cannot be {verb}")
+    return lc
+
+
+def remove_payment(session: Session, invoice: Invoice, payment: Payment, now: datetime) -> None:
+    lc = _check_payment_change(invoice, payment, "remove_payment", "removed")
     session.delete(payment)
     _recompute_paid(session, invoice)
     engine.apply(lc, invoice, "remove_payment", now)
