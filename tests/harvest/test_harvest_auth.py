@@ -180,6 +180,19 @@ def test_throttle_when_enabled(make_client: Callable[..., TestClient]) -> None:
     assert [row["invoices"]["id"] for row in busy.get("/invoices.json").json()] == [invoice_id]
 
 
+def test_a_reset_clears_the_throttle(make_client: Callable[..., TestClient]) -> None:
+    http = make_client(harvest_throttle=True)
+    freeze(http)
+    busy = Harvest(http, "busy@example.com", "pw")
+    for _ in range(101):
+        busy.get("/invoices")
+    assert busy.get("/invoices").status_code == 503
+    assert http.post("/_sandbox/reset?provider=harvest").status_code == 200
+    status = busy.get("/account/rate_limit_status.json")
+    assert status.status_code == 200
+    assert status.json()["count"] == 1
+
+
 def test_disabled_invoices_module_hides_the_api(make_client: Callable[..., TestClient],
                                                 tmp_path: Path) -> None:
     (tmp_path / "harvest.toml").write_text(

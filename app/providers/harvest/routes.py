@@ -81,6 +81,12 @@ def build_router(sandbox: Sandbox) -> APIRouter:
     router = EdgeRouter(include_in_schema=False)
     authenticator = Authenticator(sandbox)
     throttle = Throttle(bool(sandbox.options.get("harvest_throttle", False)))
+
+    def on_reset(_: object, only_provider: str | None, only_tenant: str | None) -> None:
+        if only_provider in (None, "harvest"):
+            throttle.forget(only_tenant)
+
+    sandbox.hooks.on("reset", "sandbox", on_reset)
     limit = body_limit(sandbox)
 
     def guarded(handler: Handler, invoices_module: bool) -> Endpoint:

@@ -48,6 +48,14 @@ class Throttle:
         left = (oldest_needed + timedelta(seconds=self.timeframe) - now).total_seconds()
         return max(1, math.ceil(left))
 
+    def forget(self, account: str | None = None) -> None:
+        """Drop the counts of one account, or of all (after a reset of the sandbox)."""
+        with self._lock:
+            if account is None:
+                self._calls.clear()
+            else:
+                self._calls.pop(account, None)
+
     def hit(self, account: str, now: datetime) -> int:
         """Count a call; the seconds to wait when it must be refused, else 0."""
         with self._lock:
