@@ -1,11 +1,9 @@
 """Commands on plain rows (`read_invoice`, `insert_invoice`, `record_payment` on an InvoiceRow)
-store exactly what their ORM counterparts store, and keep the invariants under concurrency."""
+store exactly what their ORM counterparts store (concurrency: test_core_concurrency)."""
 
 from __future__ import annotations
 
 import dataclasses
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -14,8 +12,7 @@ from sqlmodel import col, select
 
 from app.core import customers, invoices, tenancy
 from app.core.db import Database
-from app.core.errors import NotFound, RuleViolation, TransitionRefused
-from app.core.rows import InvoiceRow
+from app.core.errors import NotFound, RuleViolation
 from app.core.tables import Customer, Invoice, Payment
 
 NOW = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
@@ -97,44 +94,6 @@ def test_a_row_command_refuses_an_invoice_the_session_holds_as_an_orm_instance(
         invoices.record_payment(session, row, NOW, amount_minor=100, method="CASH", paid_at=NOW)
     assert _stored(db, orm.id)["paid_minor"] == 0 and _stored(db, orm.id)["attrs"] == {}
     db.dispose()
-
-
-def test_concurrent_row_payments_never_overpay(tmp_path: Path) -> None:
-    path = str(tmp_path / "race.sqlite")
-    databases = [Database(path), Database(path)]
-    with databases[0].write() as session:
-        tenant = tenancy.create(session, "maast", "race", NOW)
-        orm = invoices.create_invoice(session, tenant, NOW, currency="840", total_minor=10_000)
-        invoices.transition(session, orm, "send", NOW)
-        invoice_id, tenant_id = orm.id, tenant.id
-    assert invoice_id is not None and tenant_id is not None
-    amounts = [300 + 100 * (n % 5) for n in range(THREADS)]  # 120.00 offered for 100.00
-    start = threading.Barrier(THREADS)
-
-    def pay(n: int) -> tuple[int, int | None]:
-        start.wait()
-        try:
-            with databases[n % 2].write_sql() as tx:
-                row: InvoiceRow = invoices.read_invoice(tx, tenant_id, invoice_id)
-                return n, invoices.record_payment(tx, row, NOW, amount_minor=amounts[n],
-                                                  method="CASH", paid_at=NOW).id
-        except (RuleViolation, TransitionRefused) as refused:
-            assert refused.code in ("amount_exceeds_balance", "transition_refused"), refused
-            return n, None
-
-    with ThreadPoolExecutor(THREADS) as pool:
-        results = list(pool.map(pay, range(THREADS)))
-
-    accepted = {pid: amounts[n] for n, pid in results if pid is not None}
-    with databases[1].read() as session:
-        invoice = session.get(Invoice, invoice_id)
-        stored = {p.id: p.amount_minor for p in session.exec(
-            select(Payment).where(col(Payment.invoice_id) == invoice_id))}
-    assert invoice is not None and stored == accepted
-    assert invoice.paid_minor == sum(accepted.values()) <= invoice.total_minor
-    assert (invoice.status == "PAID") == (invoice.balance_minor == 0)
-    for db in databases:
-        db.dispose()
 
 
 def test_saving_a_customer_twice_replaces_its_details(tmp_path: Path) -> None:
