@@ -7,7 +7,7 @@ import gc
 import sys
 from collections.abc import Sequence
 
-from app.settings import Settings, SettingsError, env, parse_bool, parse_fixtures
+from .settings import Settings, SettingsError, env, parse_bool, parse_fixtures
 
 
 class _Parser(argparse.ArgumentParser):
@@ -90,9 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def serve(settings: Settings) -> int:
     import uvicorn
 
-    from app.core.db import DatabaseUnavailable
-    from app.core.fixtures import FixtureError
-    from app.main import create_app
+    from .core.db import DatabaseUnavailable
+    from .core.fixtures import FixtureError
+    from .main import create_app
 
     try:
         application = create_app(settings)

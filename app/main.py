@@ -13,19 +13,19 @@ from sqlmodel import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
-from app import __version__
-from app.core import fixtures
-from app.core.clock import SandboxClock
-from app.core.db import Database
-from app.core.sandbox import Sandbox
-from app.core.tables import Tenant
-from app.core.tenancy import TenantDirectory
-from app.core.webhooks import DeliveryWorker
-from app.providers import harvest, maast, payone, transportone
-from app.providers.edge import ProviderEdge
-from app.sandbox import checkout, control, faults, journal
-from app.sandbox.errors import control_error
-from app.settings import Settings
+from . import __version__
+from .core import fixtures
+from .core.clock import SandboxClock
+from .core.db import Database
+from .core.sandbox import Sandbox
+from .core.tables import Tenant
+from .core.tenancy import TenantDirectory
+from .core.webhooks import DeliveryWorker
+from .providers import harvest, maast, payone, transportone
+from .providers.edge import ProviderEdge
+from .sandbox import checkout, control, faults, journal
+from .sandbox.errors import control_error
+from .settings import Settings
 
 log = logging.getLogger("invoice_sandbox")
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-BUNDLED_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+# The fixtures ship as the data package `invoice_sandbox.fixtures` (see setup.py), so they are
+# found in a wheel and in a checkout alike.
+BUNDLED_FIXTURES = Path(str(resources.files(f"{__package__}.fixtures")))
 ENV_PREFIX = "INVOICE_SANDBOX_"
 
 

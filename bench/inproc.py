@@ -116,8 +116,8 @@ async def measure(client: Client, scenario: str, count: int,
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    from app.main import create_app
-    from app.settings import Settings
+    from invoice_sandbox.main import create_app
+    from invoice_sandbox.settings import Settings
 
     folder = Path(tempfile.mkdtemp(prefix="sandbox-inproc-"))
     app = create_app(Settings(db=str(folder / "inproc.sqlite"), fixtures=None))

@@ -49,7 +49,7 @@ if __package__ in (None, ""):  # run as `python bench/run.py`
 from bench import loadgen, stacks  # noqa: E402
 
 LOADGEN = Path(__file__).resolve().parent / "loadgen.py"
-DEFAULT_SERVER_CMD = ("{python} -m app serve --host 127.0.0.1 --port {port} --db {db} "
+DEFAULT_SERVER_CMD = ("{python} -m invoice_sandbox serve --host 127.0.0.1 --port {port} --db {db} "
                       "--fixtures none")
 SCENARIOS = ("detail", "create", "payment")
 # `health` is not run by default: it is the floor (server + framework, no database) to set the

@@ -14,9 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-
-from app.main import create_app
-from app.settings import BUNDLED_FIXTURES, Settings
+from invoice_sandbox.main import create_app
+from invoice_sandbox.settings import BUNDLED_FIXTURES, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +74,7 @@ class ServedSandbox:
     def start(self, timeout: float = 20.0) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--port", str(self.port), "--db",
+            [sys.executable, "-m", "invoice_sandbox", "serve", "--port", str(self.port), "--db",
              str(self.db), *self.extra],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )

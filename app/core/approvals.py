@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from app.core import invoices, items
-from app.core.errors import RuleViolation, TransitionRefused
-from app.core.tables import Invoice
+from . import invoices, items
+from .errors import RuleViolation, TransitionRefused
+from .tables import Invoice
 
 AUTO = "AUTO_APPROVAL"
 

@@ -10,10 +10,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from app.core import invoices
-from app.core.clock import iso_utc
-from app.core.errors import CoreError, RuleViolation
-from app.core.tables import Invoice, Payment
+from . import invoices
+from .clock import iso_utc
+from .errors import CoreError, RuleViolation
+from .tables import Invoice, Payment
 
 DEFAULT_CARD = "4111111111111111"
 # Test cards that fail the way a processor would, by reason.

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Executable, bindparam, insert, update
 from sqlmodel import Session, col, select
 
-from app.core.db import Tx, sql
-from app.core.tables import Customer
+from .db import Tx, sql
+from .tables import Customer
 
 _T = Customer.__table__  # type: ignore[attr-defined]
 

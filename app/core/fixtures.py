@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
-from app.core.sandbox import Sandbox
-from app.core.tables import (
+from .sandbox import Sandbox
+from .tables import (
     AccessToken,
     Customer,
     Delivery,

@@ -13,8 +13,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.core.errors import Conflict
-from app.core.tables import IdempotencyRecord
+from .errors import Conflict
+from .tables import IdempotencyRecord
 
 
 class KeyReused(Conflict):

@@ -14,15 +14,15 @@ from typing import Any, Required, TypedDict, Unpack, cast, overload
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.core import lifecycle as engine
-from app.core import rows
-from app.core.clock import iso_utc
-from app.core.db import Tx
-from app.core.errors import NotFound, RuleViolation, TransitionRefused
-from app.core.lifecycles import LIFECYCLES
-from app.core.query import Filter, Page, Sort, invoice_scope, payment_scope, run
-from app.core.rows import InvoiceRow, PaymentRow
-from app.core.tables import Invoice, InvoiceEvent, InvoiceItem, Payment, Tenant
+from . import lifecycle as engine
+from . import rows
+from .clock import iso_utc
+from .db import Tx
+from .errors import NotFound, RuleViolation, TransitionRefused
+from .lifecycles import LIFECYCLES
+from .query import Filter, Page, Sort, invoice_scope, payment_scope, run
+from .rows import InvoiceRow, PaymentRow
+from .tables import Invoice, InvoiceEvent, InvoiceItem, Payment, Tenant
 
 AnyInvoice = Invoice | InvoiceRow
 

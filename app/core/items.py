@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.core import invoices
-from app.core.errors import Conflict, NotFound, RuleViolation
-from app.core.query import Page
-from app.core.tables import Invoice, InvoiceItem
+from . import invoices
+from .errors import Conflict, NotFound, RuleViolation
+from .query import Page
+from .tables import Invoice, InvoiceItem
 
 BILLABLE = "BILLABLE"
 NON_BILLABLE = "NON_BILLABLE"

@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.core.clock import iso_utc
-from app.core.errors import RuleViolation, TransitionRefused
-from app.core.tables import Invoice
+from .clock import iso_utc
+from .errors import RuleViolation, TransitionRefused
+from .tables import Invoice
 
 SETTLE = "<settle>"
 STAY = "<stay>"

@@ -6,9 +6,9 @@ states in which money may move are declared here next to the state changes.
 
 from __future__ import annotations
 
-from app.core.errors import RuleViolation
-from app.core.lifecycle import SETTLE, STAY, Lifecycle, Transition
-from app.core.tables import Invoice
+from .errors import RuleViolation
+from .lifecycle import SETTLE, STAY, Lifecycle, Transition
+from .tables import Invoice
 
 
 def _t(sources: set[str], target: str, **kw: object) -> Transition:

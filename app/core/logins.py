@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.core.tables import AccessToken, Tenant
+from .tables import AccessToken, Tenant
 
 
 def members(tenant: Tenant, collection: str) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, SQLModel, col, select
 
-from app.core.tables import Invoice, InvoiceEvent, Payment
+from .tables import Invoice, InvoiceEvent, Payment
 
 OPERATORS = ("EQ", "NE", "GT", "GE", "LT", "LE", "LIKE", "IN", "BETWEEN", "IS_NULL", "IS_NOT_NULL")
 

@@ -19,9 +19,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
-from app.core.db import Tx, in_write_transaction, sql
-from app.core.errors import NotFound
-from app.core.tables import Invoice, Payment
+from .db import Tx, in_write_transaction, sql
+from .errors import NotFound
+from .tables import Invoice, Payment
 
 INVOICES = Invoice.__table__  # type: ignore[attr-defined]
 PAYMENTS = Payment.__table__  # type: ignore[attr-defined]

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.core.clock import SandboxClock
-from app.core.db import Database
-from app.core.hooks import Hooks
-from app.core.tenancy import TenantDirectory
-from app.core.webhooks import DeliveryWorker
+from .clock import SandboxClock
+from .db import Database
+from .hooks import Hooks
+from .tenancy import TenantDirectory
+from .webhooks import DeliveryWorker
 
 # (sandbox, session, parsed fixture document, tenant key to restrict to or None)
 FixtureLoader = Callable[["Sandbox", Session, dict[str, Any], "str | None"], None]

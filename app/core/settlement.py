@@ -19,9 +19,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from app.core import invoices
-from app.core.errors import RuleViolation, TransitionRefused
-from app.core.tables import Invoice
+from . import invoices
+from .errors import RuleViolation, TransitionRefused
+from .tables import Invoice
 
 CAPTURED = "captured_minor"
 PENDING_REFUND = "pending_refund_minor"

@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.core.db import Database
-from app.core.tables import Tenant
+from .db import Database
+from .tables import Tenant
 
 
 class TenantDirectory:

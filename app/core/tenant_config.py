@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.core.errors import NotFound
-from app.core.tables import Invoice, Tenant
+from .errors import NotFound
+from .tables import Invoice, Tenant
 
 
 def tenant(session: Session, tenant_id: int) -> Tenant:

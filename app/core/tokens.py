@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, delete, select
 
-from app.core import tenant_config
-from app.core.tables import AccessToken, Tenant
+from . import tenant_config
+from .tables import AccessToken, Tenant
 
 CLIENTS = "api_clients"
 

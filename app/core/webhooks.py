@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
-from app.core.clock import iso_utc
-from app.core.db import Database
-from app.core.tables import Delivery
+from .clock import iso_utc
+from .db import Database
+from .tables import Delivery
 
 if TYPE_CHECKING:  # httpx is imported when the worker starts: it weighs on start-up time
     import httpx

@@ -13,7 +13,7 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.core.sandbox import FixtureLoader, Sandbox
+from ..core.sandbox import FixtureLoader, Sandbox
 
 ErrorRenderer = Callable[[Request], Response]
 

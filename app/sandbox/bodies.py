@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from app.providers.edge import BodyTooLarge, read_body
-from app.sandbox.errors import control_error
+from ..providers.edge import BodyTooLarge, read_body
+from .errors import control_error
 
 MAX_BYTES = 65536
 

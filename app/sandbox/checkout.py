@@ -12,13 +12,13 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.core import checkout, invoices, money
-from app.core.errors import CoreError, NotFound, RuleViolation
-from app.core.sandbox import Sandbox
-from app.core.tables import Invoice
-from app.providers.edge import BodyTooLarge, json_response, read_body
-from app.sandbox.bodies import BadBody, json_object
-from app.sandbox.errors import control_error
+from ..core import checkout, invoices, money
+from ..core.errors import CoreError, NotFound, RuleViolation
+from ..core.sandbox import Sandbox
+from ..core.tables import Invoice
+from ..providers.edge import BodyTooLarge, json_response, read_body
+from .bodies import BadBody, json_object
+from .errors import control_error
 
 MALFORMED = frozenset({"invalid_amount", "invalid_card", "amount_not_positive"})
 NOT_FOUND_PAGE = "<!doctype html><title>Not found</title><h1>Unknown payment link</h1>"

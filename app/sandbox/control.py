@@ -8,13 +8,13 @@ from pathlib import Path
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app import __version__
-from app.core import fixtures, invoices, webhooks
-from app.core.clock import ClockError
-from app.core.sandbox import Sandbox
-from app.providers.edge import json_response
-from app.sandbox.bodies import BadBody, json_object
-from app.sandbox.errors import control_error
+from .. import __version__
+from ..core import fixtures, invoices, webhooks
+from ..core.clock import ClockError
+from ..core.sandbox import Sandbox
+from ..providers.edge import json_response
+from .bodies import BadBody, json_object
+from .errors import control_error
 
 PROVIDER_SPECS = {
     name: Path(__file__).resolve().parent.parent / "providers" / name / "openapi.json"

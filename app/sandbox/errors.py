@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.responses import Response
 
-from app.providers.edge import json_response
+from ..providers.edge import json_response
 
 
 def control_error(status: int, code: str, message: str) -> Response:

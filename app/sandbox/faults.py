@@ -26,12 +26,12 @@ from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.core.clock import iso_utc
-from app.core.sandbox import Sandbox
-from app.providers.edge import ProviderEdge, json_response
-from app.sandbox.bodies import BadBody, json_object
-from app.sandbox.errors import control_error
-from app.sandbox.journal import read_prefix
+from ..core.clock import iso_utc
+from ..core.sandbox import Sandbox
+from ..providers.edge import ProviderEdge, json_response
+from .bodies import BadBody, json_object
+from .errors import control_error
+from .journal import read_prefix
 
 ACTIONS = ("delay", "error", "drop")
 FIELDS = frozenset({"provider", "method", "path", "path_regex", "tenant", "action", "ms",

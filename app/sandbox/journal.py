@@ -23,10 +23,10 @@ from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.clock import iso_utc
-from app.core.sandbox import Sandbox
-from app.providers.edge import ProviderEdge, json_response
-from app.sandbox.errors import control_error
+from ..core.clock import iso_utc
+from ..core.sandbox import Sandbox
+from ..providers.edge import ProviderEdge, json_response
+from .errors import control_error
 
 DEFAULT_CAPACITY = 1000
 REQUEST_BODY_LIMIT = 4096

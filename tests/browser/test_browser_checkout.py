@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
+from invoice_sandbox.settings import BUNDLED_FIXTURES
 
-from app.settings import BUNDLED_FIXTURES
 from tests.conftest import ServedSandbox, basic
 
 sync_api = pytest.importorskip("playwright.sync_api")

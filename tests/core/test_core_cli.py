@@ -1,5 +1,5 @@
-"""`python -m app serve`: bad flags and unusable databases end with one line and a non-zero
-status, never a traceback; `--fixtures none` starts an empty sandbox."""
+"""`python -m invoice_sandbox serve`: bad flags and unusable databases end with one line and a
+non-zero status, never a traceback; `--fixtures none` starts an empty sandbox."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-
-from app import cli
-from app.main import create_app
-from app.settings import BUNDLED_FIXTURES, Settings
+from invoice_sandbox import cli
+from invoice_sandbox.main import create_app
+from invoice_sandbox.settings import BUNDLED_FIXTURES, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,7 +50,7 @@ def test_bad_flags_and_databases_fail_with_one_line(tmp_path: Path) -> None:
     base_env["PYTHONPATH"] = str(ROOT)
     running = [
         (args, reason, subprocess.Popen(
-            [sys.executable, "-m", "app", *args], cwd=ROOT, env={**base_env, **env},
+            [sys.executable, "-m", "invoice_sandbox", *args], cwd=ROOT, env={**base_env, **env},
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
         for args, env, reason in cases
     ]

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-
-from app.core.clock import ClockError, SandboxClock, iso_utc
+from invoice_sandbox.core.clock import ClockError, SandboxClock, iso_utc
 
 INSTANT = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
 

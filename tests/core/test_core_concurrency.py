@@ -11,12 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from invoice_sandbox.core import invoices, tenancy
+from invoice_sandbox.core.db import Database
+from invoice_sandbox.core.errors import RuleViolation, TransitionRefused
+from invoice_sandbox.core.tables import Invoice, Payment
 from sqlmodel import col, select
-
-from app.core import invoices, tenancy
-from app.core.db import Database
-from app.core.errors import RuleViolation, TransitionRefused
-from app.core.tables import Invoice, Payment
 
 NOW = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
 THREADS = 24

@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
-from app import __version__
-from app.settings import BUNDLED_FIXTURES
+from invoice_sandbox import __version__
+from invoice_sandbox.settings import BUNDLED_FIXTURES
 
 DEMO = {"Authorization": "Basic " + base64.b64encode(b":maast-demo-key").decode()}
 OTHER = {"Authorization": "Basic " + base64.b64encode(b":another-key").decode()}

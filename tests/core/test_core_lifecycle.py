@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from app.core import invoices, lifecycle, tenancy
-from app.core.db import Database
-from app.core.errors import RuleViolation, TransitionRefused
-from app.core.lifecycle import SETTLE, STAY, Lifecycle, Transition
-from app.core.lifecycles import LIFECYCLES, MAAST
-from app.core.tables import Invoice
+from invoice_sandbox.core import invoices, lifecycle, tenancy
+from invoice_sandbox.core.db import Database
+from invoice_sandbox.core.errors import RuleViolation, TransitionRefused
+from invoice_sandbox.core.lifecycle import SETTLE, STAY, Lifecycle, Transition
+from invoice_sandbox.core.lifecycles import LIFECYCLES, MAAST
+from invoice_sandbox.core.tables import Invoice
 
 NOW = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
 LATER = NOW + timedelta(hours=1)

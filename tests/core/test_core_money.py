@@ -8,9 +8,8 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from app.core import money
-from app.core.money import MoneyError
+from invoice_sandbox.core import money
+from invoice_sandbox.core.money import MoneyError
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

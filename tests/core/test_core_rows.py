@@ -8,12 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from invoice_sandbox.core import customers, invoices, tenancy
+from invoice_sandbox.core.db import Database
+from invoice_sandbox.core.errors import NotFound, RuleViolation
+from invoice_sandbox.core.tables import Customer, Invoice, Payment
 from sqlmodel import col, select
-
-from app.core import customers, invoices, tenancy
-from app.core.db import Database
-from app.core.errors import NotFound, RuleViolation
-from app.core.tables import Customer, Invoice, Payment
 
 NOW = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
 THREADS = 24

@@ -10,9 +10,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi.testclient import TestClient
 from harvest_support import DEMO_EMAIL, DEMO_PASSWORD, Harvest, freeze
-
-from app.main import create_app
-from app.settings import BUNDLED_FIXTURES, Settings
+from invoice_sandbox.main import create_app
+from invoice_sandbox.settings import BUNDLED_FIXTURES, Settings
 
 
 @pytest.fixture

@@ -21,8 +21,7 @@ from harvest_support import (
     freeze,
     invoice_xml,
 )
-
-from app.settings import BUNDLED_FIXTURES
+from invoice_sandbox.settings import BUNDLED_FIXTURES
 
 INVALID_TOKEN_BODY = {
     "error": "invalid_token",

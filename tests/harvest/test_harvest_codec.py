@@ -11,8 +11,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from app.providers.harvest.codec import (
+from invoice_sandbox.providers.harvest.codec import (
     CodecError,
     Nil,
     Record,

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from harvest_support import Harvest
-
-from app.core.fixtures import FixtureError
-from app.main import create_app
-from app.settings import Settings
+from invoice_sandbox.core.fixtures import FixtureError
+from invoice_sandbox.main import create_app
+from invoice_sandbox.settings import Settings
 
 
 def _by_number(hv: Harvest, query: str = "") -> dict[str, dict[str, object]]:

@@ -24,9 +24,8 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-
-from app.main import create_app
-from app.settings import Settings
+from invoice_sandbox.main import create_app
+from invoice_sandbox.settings import Settings
 
 ACTIONS = ("send", "mark_as_sent", "mark_as_closed", "re_open", "mark_as_draft")
 FORMATS = st.sampled_from(["xml", "json"])

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from harvest_support import DECL, JSON_CT, XML_CT, Harvest, basic_header, fields, invoice_xml
-
-from app.providers.harvest import service
+from invoice_sandbox.providers.harvest import service
 
 
 def test_xml_is_the_default_and_accept_json_switches(hv: Harvest) -> None:

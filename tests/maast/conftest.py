@@ -13,10 +13,9 @@ from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
+from invoice_sandbox.main import create_app
+from invoice_sandbox.settings import BUNDLED_FIXTURES, Settings
 from maast_support import DEMO_KEY, Maast, freeze
-
-from app.main import create_app
-from app.settings import BUNDLED_FIXTURES, Settings
 
 
 @pytest.fixture(scope="session")

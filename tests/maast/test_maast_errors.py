@@ -8,9 +8,8 @@ import json
 from typing import Any
 
 import pytest
+from invoice_sandbox.core import invoices
 from maast_support import Maast, invoice_body
-
-from app.core import invoices
 
 # One call per operation, with a valid body where it needs one; {i} and {p} are the seeded
 # invoice and payment.

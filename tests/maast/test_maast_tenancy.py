@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from invoice_sandbox.settings import BUNDLED_FIXTURES
 from maast_support import DEMO_KEY, Maast, basic_key, card_pay, freeze
-
-from app.settings import BUNDLED_FIXTURES
 
 
 def test_each_key_is_its_own_merchant(client: TestClient) -> None:

@@ -8,10 +8,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from invoice_sandbox.main import create_app
+from invoice_sandbox.settings import BUNDLED_FIXTURES, Settings
 from payone_support import DEMO_MERCHANT, DEMO_TOKEN, PayOne, freeze
-
-from app.main import create_app
-from app.settings import BUNDLED_FIXTURES, Settings
 
 _merchants = itertools.count(1)
 

@@ -9,9 +9,8 @@ from urllib.parse import quote, urlencode
 
 import httpx
 from fastapi.testclient import TestClient
+from invoice_sandbox.core.tables import Delivery, Invoice, Payment, Tenant
 from sqlmodel import select
-
-from app.core.tables import Delivery, Invoice, Payment, Tenant
 
 SERVICE = "/URL2PayAdminWeb/rest/InvoicesService/"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

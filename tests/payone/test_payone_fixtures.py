@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from invoice_sandbox.core.fixtures import FixtureError
+from invoice_sandbox.main import create_app
+from invoice_sandbox.settings import BUNDLED_FIXTURES, Settings
 from payone_support import DEMO_MERCHANT, DEMO_TOKEN, MERCHANT, TOKEN, PayOne, item
-
-from app.core.fixtures import FixtureError
-from app.main import create_app
-from app.settings import BUNDLED_FIXTURES, Settings
 
 DEMO_STATES = {
     "DEMO-1001": ("NEW", "Payment"),

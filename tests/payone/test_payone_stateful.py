@@ -20,10 +20,9 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from invoice_sandbox.core import invoices as core_invoices
+from invoice_sandbox.core import tenancy
 from payone_support import DECLINED_CARD, PayOne, freeze, item
-
-from app.core import invoices as core_invoices
-from app.core import tenancy
 
 _merchants = itertools.count(1)
 HOME = timedelta(hours=3)

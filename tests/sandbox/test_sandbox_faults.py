@@ -12,8 +12,8 @@ import httpx
 import pytest
 from fastapi import Request
 from fastapi.testclient import TestClient
+from invoice_sandbox.sandbox.faults import tenant_of
 
-from app.sandbox.faults import tenant_of
 from tests.conftest import ServedSandbox, basic
 
 KEY = "faults-key-1"

@@ -7,9 +7,8 @@ import json
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from invoice_sandbox.settings import BUNDLED_FIXTURES
 from transportone_kit import BILLING, TOKEN, dump, envelope_error, login, make_invoice
-
-from app.settings import BUNDLED_FIXTURES
 
 LIST = f"{BILLING}/shipper/invoice/"
 

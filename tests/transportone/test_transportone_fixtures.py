@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from invoice_sandbox.core.fixtures import FixtureError
+from invoice_sandbox.main import create_app
+from invoice_sandbox.settings import Settings
 from transportone_kit import BILLING, detail, login
-
-from app.core.fixtures import FixtureError
-from app.main import create_app
-from app.settings import Settings
 
 DEMO = {"tenant": "tms-demo", "client_id": "tms-demo-client", "secret": "tms-demo-secret"}
 

@@ -26,10 +26,9 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
+from invoice_sandbox.main import create_app
+from invoice_sandbox.settings import Settings
 from transportone_kit import BILLING, SANDBOX, login
-
-from app.main import create_app
-from app.settings import Settings
 
 EDITABLE = {"DRAFT", "SUBMITTED", "REJECTED"}
 PAYABLE = {"APPROVED", "PARTIALLY_PAID"}

@@ -25,10 +25,10 @@ from typing import Any, NamedTuple
 
 from fastapi import Request
 
-from app.core import logins
-from app.core.sandbox import Sandbox
-from app.core.tables import Tenant
-from app.providers.harvest.errors import BadCredentials, InvalidToken
+from ...core import logins
+from ...core.sandbox import Sandbox
+from ...core.tables import Tenant
+from .errors import BadCredentials, InvalidToken
 
 PROVIDER = "harvest"
 ACCOUNT_ID_BASE = 100_000

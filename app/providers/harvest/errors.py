@@ -7,9 +7,9 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
-from app.core.errors import CoreError, NotFound, TransitionRefused
-from app.providers.harvest import codec
-from app.providers.harvest.negotiate import JSON, XML, content_type
+from ...core.errors import CoreError, NotFound, TransitionRefused
+from . import codec
+from .negotiate import JSON, XML, content_type
 
 NOT_FOUND_PAGE = b"""<!DOCTYPE html>
 <html>

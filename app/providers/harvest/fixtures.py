@@ -12,14 +12,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.core import logins, tenancy
-from app.core.fixtures import FixtureError
-from app.core.sandbox import Sandbox
-from app.core.tables import Tenant
-from app.providers.harvest import codec, service, wire
-from app.providers.harvest.auth import ACCOUNT_ID_BASE, PROVIDER, USERS
-from app.providers.harvest.errors import Invalid
-from app.providers.harvest.service import Actor
+from ...core import logins, tenancy
+from ...core.fixtures import FixtureError
+from ...core.sandbox import Sandbox
+from ...core.tables import Tenant
+from . import codec, service, wire
+from .auth import ACCOUNT_ID_BASE, PROVIDER, USERS
+from .errors import Invalid
+from .service import Actor
 
 STATES = ("draft", "open", "partial", "paid", "closed")
 _FIXTURE_ONLY = ("state", "payments", "sent_to", "issued_days_ago")

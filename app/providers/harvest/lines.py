@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from app.core import money
-from app.providers.harvest import codec
-from app.providers.harvest.errors import Invalid
+from ...core import money
+from . import codec
+from .errors import Invalid
 
 HEADER = ("kind", "description", "quantity", "unit_price", "amount", "taxed", "taxed2",
           "project_id")

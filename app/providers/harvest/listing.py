@@ -9,8 +9,8 @@ from functools import partial
 
 from starlette.datastructures import QueryParams
 
-from app.core.query import Filter, Page, Sort
-from app.providers.harvest import codec, wire
+from ...core.query import Filter, Page, Sort
+from . import codec, wire
 
 PER_PAGE = 50
 MAX_PAGE = 10_000_000

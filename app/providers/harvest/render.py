@@ -11,12 +11,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from app.core import money
-from app.core.tables import Invoice, InvoiceEvent, Payment, Tenant
-from app.providers.harvest import codec, lines
-from app.providers.harvest.codec import Nil, Record, Value
-from app.providers.harvest.service import terms_of
-from app.providers.harvest.throttle import Status
+from ...core import money
+from ...core.tables import Invoice, InvoiceEvent, Payment, Tenant
+from . import codec, lines
+from .codec import Nil, Record, Value
+from .service import terms_of
+from .throttle import Status
 
 
 def _amount(minor: int, currency: str) -> Decimal:

@@ -13,18 +13,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.core import invoices
-from app.core.errors import CoreError
-from app.core.query import QueryError
-from app.core.sandbox import Sandbox
-from app.core.tables import Invoice
-from app.providers.edge import BodyTooLarge, EdgeRouter, body_limit, read_body
-from app.providers.harvest import codec, errors, listing, render, service, wire
-from app.providers.harvest.auth import Authenticator, host_account
-from app.providers.harvest.errors import HarvestError, Invalid, PageNotFound, Throttled
-from app.providers.harvest.negotiate import JSON, content_type, split_suffix, wanted_format
-from app.providers.harvest.service import Actor
-from app.providers.harvest.throttle import Throttle
+from ...core import invoices
+from ...core.errors import CoreError
+from ...core.query import QueryError
+from ...core.sandbox import Sandbox
+from ...core.tables import Invoice
+from ..edge import BodyTooLarge, EdgeRouter, body_limit, read_body
+from . import codec, errors, listing, render, service, wire
+from .auth import Authenticator, host_account
+from .errors import HarvestError, Invalid, PageNotFound, Throttled
+from .negotiate import JSON, content_type, split_suffix, wanted_format
+from .service import Actor
+from .throttle import Throttle
 
 _FORM = "application/x-www-form-urlencoded"
 _ID_PARAMS = {"invoice_id", "payment_id", "message_id"}

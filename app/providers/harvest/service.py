@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.core import invoices
-from app.core.query import Filter
-from app.core.tables import Invoice, InvoiceEvent, Payment, Tenant
-from app.providers.harvest import lines, wire
-from app.providers.harvest.errors import Invalid
+from ...core import invoices
+from ...core.query import Filter
+from ...core.tables import Invoice, InvoiceEvent, Payment, Tenant
+from . import lines, wire
+from .errors import Invalid
 
 MESSAGE = "harvest_message"  # InvoiceEvent kind of invoice messages
 STATE_ACTIONS = ("mark_as_sent", "mark_as_closed", "re_open", "mark_as_draft")

@@ -14,9 +14,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from app.core import money
-from app.providers.harvest import codec
-from app.providers.harvest.errors import Invalid
+from ...core import money
+from . import codec
+from .errors import Invalid
 
 Fields = dict[str, str | None]
 T = TypeVar("T")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.core.sandbox import Sandbox
-from app.providers.edge import ProviderEdge
-from app.providers.maast import errors, fixtures, routes
+from ...core.sandbox import Sandbox
+from ..edge import ProviderEdge
+from . import errors, fixtures, routes
 
 
 def edge(sandbox: Sandbox) -> ProviderEdge:

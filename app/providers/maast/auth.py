@@ -8,9 +8,9 @@ import re
 
 from fastapi import Request
 
-from app.core.sandbox import Sandbox
-from app.core.tables import Tenant
-from app.providers.maast.errors import UNAUTHORIZED, MaastError
+from ...core.sandbox import Sandbox
+from ...core.tables import Tenant
+from .errors import UNAUTHORIZED, MaastError
 
 PROVIDER = "maast"
 MERCHANT_ID_BASE = 212_000_000_000

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from app.core import money
+from ...core import money
 
 DATE_ONLY = "date"
 TIMESTAMP = "timestamp"

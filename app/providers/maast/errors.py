@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from app.core.errors import CoreError, NotFound, TransitionRefused
-from app.providers.edge import json_response
+from ...core.errors import CoreError, NotFound, TransitionRefused
+from ..edge import json_response
 
 SUCCESS = 0
 VALIDATION = 2

@@ -12,13 +12,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.core import checkout, customers, invoices, money, tenancy
-from app.core.fixtures import FixtureError, exact_numbers
-from app.core.sandbox import Sandbox
-from app.core.tables import Invoice
-from app.providers.maast import compute, invoice_fields
-from app.providers.maast.auth import MERCHANT_ID_BASE, PROVIDER
-from app.providers.maast.errors import MaastError
+from ...core import checkout, customers, invoices, money, tenancy
+from ...core.fixtures import FixtureError, exact_numbers
+from ...core.sandbox import Sandbox
+from ...core.tables import Invoice
+from . import compute, invoice_fields
+from .auth import MERCHANT_ID_BASE, PROVIDER
+from .errors import MaastError
 
 STATES = ("SAVED", "OUTSTANDING", "PAID", "CANCELED")
 

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.core import customers, invoices, money
-from app.core.db import Tx
-from app.core.rows import InvoiceRow
-from app.core.tables import Invoice, Tenant
-from app.providers.maast import compute, wire
-from app.providers.maast.errors import invalid
-from app.providers.maast.wire import InvoiceFields
+from ...core import customers, invoices, money
+from ...core.db import Tx
+from ...core.rows import InvoiceRow
+from ...core.tables import Invoice, Tenant
+from . import compute, wire
+from .errors import invalid
+from .wire import InvoiceFields
 
 DEFAULT_CURRENCY = "840"
 

@@ -10,10 +10,10 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
-from app.core import money
-from app.core.query import OPERATORS, Filter, Page, Sort
-from app.providers.maast.compute import DateError, parse_date
-from app.providers.maast.errors import invalid
+from ...core import money
+from ...core.query import OPERATORS, Filter, Page, Sort
+from .compute import DateError, parse_date
+from .errors import invalid
 
 Convert = Callable[[str], Any]
 

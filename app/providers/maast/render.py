@@ -6,10 +6,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from app.core import money
-from app.core.rows import InvoiceRow, PaymentRow
-from app.core.tables import Invoice, Payment, Tenant
-from app.providers.maast.compute import DATE_ONLY, render_date, timestamp
+from ...core import money
+from ...core.rows import InvoiceRow, PaymentRow
+from ...core.tables import Invoice, Payment, Tenant
+from .compute import DATE_ONLY, render_date, timestamp
 
 
 def amount(minor: int, currency: str) -> float | int:

@@ -11,15 +11,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.core import customers, invoices, money
-from app.core.errors import CoreError, RuleViolation
-from app.core.query import Sort
-from app.core.sandbox import Sandbox
-from app.core.tables import Invoice, Tenant
-from app.providers.edge import BodyTooLarge, EdgeRouter, body_limit, json_response, read_body
-from app.providers.maast import compute, invoice_fields, listing, render, wire
-from app.providers.maast.auth import PROVIDER, authenticate
-from app.providers.maast.errors import MaastError, from_core, invalid
+from ...core import customers, invoices, money
+from ...core.errors import CoreError, RuleViolation
+from ...core.query import Sort
+from ...core.sandbox import Sandbox
+from ...core.tables import Invoice, Tenant
+from ..edge import BodyTooLarge, EdgeRouter, body_limit, json_response, read_body
+from . import compute, invoice_fields, listing, render, wire
+from .auth import PROVIDER, authenticate
+from .errors import MaastError, from_core, invalid
 
 Handler = Callable[..., Awaitable[Response]]
 SUCCESS = {"code": 0, "message": "Success"}

@@ -18,8 +18,8 @@ from pydantic import (
     ValidationError,
 )
 
-from app.providers.edge import loads_exact
-from app.providers.maast.errors import invalid
+from ..edge import loads_exact
+from .errors import invalid
 
 # Strings of at most N characters (JSON strings only: numbers are not coerced).
 Text3 = Annotated[str, StringConstraints(strict=True, max_length=3)]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from app.core.sandbox import Sandbox
-from app.providers.edge import ProviderEdge
-from app.providers.payone import errors, fixtures, notify, routes
-from app.providers.payone.auth import PROVIDER
+from ...core.sandbox import Sandbox
+from ..edge import ProviderEdge
+from . import errors, fixtures, notify, routes
+from .auth import PROVIDER
 
 
 def edge(sandbox: Sandbox) -> ProviderEdge:

@@ -14,10 +14,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from app.core import tenancy, tenant_config
-from app.core.sandbox import Sandbox
-from app.core.tables import Tenant
-from app.providers.payone.errors import PayOneError
+from ...core import tenancy, tenant_config
+from ...core.sandbox import Sandbox
+from ...core.tables import Tenant
+from .errors import PayOneError
 
 PROVIDER = "payone"
 

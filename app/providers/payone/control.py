@@ -16,16 +16,16 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.core import invoices, settlement, tenancy, tenant_config
-from app.core.errors import CoreError
-from app.core.sandbox import Sandbox
-from app.core.tables import Tenant
-from app.providers.edge import json_response
-from app.providers.payone import wire
-from app.providers.payone.auth import PROVIDER
-from app.providers.payone.notify import NOTIFICATION_URL
-from app.sandbox.bodies import BadBody, json_object
-from app.sandbox.errors import control_error
+from ...core import invoices, settlement, tenancy, tenant_config
+from ...core.errors import CoreError
+from ...core.sandbox import Sandbox
+from ...core.tables import Tenant
+from ...sandbox.bodies import BadBody, json_object
+from ...sandbox.errors import control_error
+from ..edge import json_response
+from . import wire
+from .auth import PROVIDER
+from .notify import NOTIFICATION_URL
 
 SETTINGS = (NOTIFICATION_URL, "refund_approval", "required_dynamic_fields")
 MAX_URL = 2048

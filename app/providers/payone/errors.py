@@ -11,9 +11,9 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
-from app.core.errors import CoreError, NotFound
-from app.providers.edge import json_response
-from app.providers.payone.paths import FORM_FIELDS, SERVICE_PATH
+from ...core.errors import CoreError, NotFound
+from ..edge import json_response
+from .paths import FORM_FIELDS, SERVICE_PATH
 
 MESSAGES = {
     "00001": "Missing Merchant ID",

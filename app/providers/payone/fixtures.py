@@ -12,13 +12,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.core import checkout, invoices, settlement, tenancy
-from app.core.fixtures import FixtureError
-from app.core.sandbox import Sandbox
-from app.core.tables import Invoice, Tenant
-from app.providers.payone import control, operations, wire
-from app.providers.payone.auth import PROVIDER
-from app.providers.payone.errors import PayOneError
+from ...core import checkout, invoices, settlement, tenancy
+from ...core.fixtures import FixtureError
+from ...core.sandbox import Sandbox
+from ...core.tables import Invoice, Tenant
+from . import control, operations, wire
+from .auth import PROVIDER
+from .errors import PayOneError
 
 STATES = ("NEW", "INACTIVE", "PAID", "AUTHORIZED", "EXPIRED", "REFUNDED",
           "PENDING_REFUND_APPROVAL")

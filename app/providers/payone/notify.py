@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 
 from sqlmodel import Session
 
-from app.core import tenant_config, webhooks
-from app.core.tables import Invoice, Payment
+from ...core import tenant_config, webhooks
+from ...core.tables import Invoice, Payment
 
 EVENT = "payment"
 NOTIFICATION_URL = "notification_url"

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.core import invoices, settlement
-from app.core.sandbox import Sandbox
-from app.core.tables import Invoice, Payment, Tenant
-from app.providers.payone import render, wire
-from app.providers.payone.errors import PayOneError
+from ...core import invoices, settlement
+from ...core.sandbox import Sandbox
+from ...core.tables import Invoice, Payment, Tenant
+from . import render, wire
+from .errors import PayOneError
 
 Render = Callable[[], dict[str, Any]]
 

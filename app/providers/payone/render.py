@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from app.core.tables import Invoice, Payment
-from app.providers.payone import qr
+from ...core.tables import Invoice, Payment
+from . import qr
 
 HOME_ZONE = timezone(timedelta(hours=3))
 PRE_AUTH = "PreAuth"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.core.errors import CoreError
-from app.core.sandbox import Sandbox
-from app.providers.edge import BodyTooLarge, EdgeRouter, body_limit, json_response, read_body
-from app.providers.payone import auth, control, wire
-from app.providers.payone.errors import PayOneError, from_core
-from app.providers.payone.operations import OPERATIONS, Context
-from app.providers.payone.paths import FORM_FIELDS, SERVICE_PATH
+from ...core.errors import CoreError
+from ...core.sandbox import Sandbox
+from ..edge import BodyTooLarge, EdgeRouter, body_limit, json_response, read_body
+from . import auth, control, wire
+from .errors import PayOneError, from_core
+from .operations import OPERATIONS, Context
+from .paths import FORM_FIELDS, SERVICE_PATH
 
 
 def build_router(sandbox: Sandbox) -> APIRouter:

@@ -28,8 +28,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
-from app.providers.edge import loads_exact
-from app.providers.payone.errors import PayOneError
+from ..edge import loads_exact
+from .errors import PayOneError
 
 MAX_INVOICES = 100  # per createInvoice / completeInvoice request
 MAX_FORM_FIELDS = 50

@@ -4,9 +4,9 @@ client-credentials token endpoint under `/core/...`, and the sandbox extensions 
 
 from __future__ import annotations
 
-from app.core.sandbox import Sandbox
-from app.providers.edge import ProviderEdge
-from app.providers.transportone import control, errors, fixtures, routes
+from ...core.sandbox import Sandbox
+from ..edge import ProviderEdge
+from . import control, errors, fixtures, routes
 
 
 def edge(sandbox: Sandbox) -> ProviderEdge:

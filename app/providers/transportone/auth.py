@@ -14,11 +14,11 @@ from datetime import datetime
 
 from fastapi import Request
 
-from app.core import tokens
-from app.core.sandbox import Sandbox
-from app.core.tables import Tenant
-from app.providers.transportone.errors import invalid, unauthorized
-from app.providers.transportone.wire import TENANT
+from ...core import tokens
+from ...core.sandbox import Sandbox
+from ...core.tables import Tenant
+from .errors import invalid, unauthorized
+from .wire import TENANT
 
 PROVIDER = "transportone"
 TOKEN_TTL_SECONDS = 86400

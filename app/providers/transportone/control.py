@@ -12,15 +12,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.core import approvals, items
-from app.core.errors import CoreError, NotFound, TransitionRefused
-from app.core.sandbox import Sandbox
-from app.core.tables import Tenant
-from app.providers.edge import BodyTooLarge, json_response, read_body
-from app.providers.transportone import operations, render, settings, wire
-from app.providers.transportone.auth import PROVIDER
-from app.providers.transportone.errors import TransportOneError
-from app.sandbox.errors import control_error
+from ...core import approvals, items
+from ...core.errors import CoreError, NotFound, TransitionRefused
+from ...core.sandbox import Sandbox
+from ...core.tables import Tenant
+from ...sandbox.errors import control_error
+from ..edge import BodyTooLarge, json_response, read_body
+from . import operations, render, settings, wire
+from .auth import PROVIDER
+from .errors import TransportOneError
 
 Handler = Callable[..., Awaitable[Response]]
 ACTIONS = ("submit", "approve", "reject")

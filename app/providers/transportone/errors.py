@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
-from app.core.errors import Conflict, CoreError, NotFound, RuleViolation, TransitionRefused
-from app.core.idempotency import KeyReused
-from app.providers.edge import json_response
+from ...core.errors import Conflict, CoreError, NotFound, RuleViolation, TransitionRefused
+from ...core.idempotency import KeyReused
+from ..edge import json_response
 
 VALIDATION_ERROR = "VALIDATION_ERROR"
 INVALID_INVOICE_ID = "INVALID_INVOICE_ID"

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.core import tenancy, tokens
-from app.core.fixtures import FixtureError, exact_numbers
-from app.core.sandbox import Sandbox
-from app.core.tables import Tenant
-from app.providers.transportone import operations, settings, wire
-from app.providers.transportone.auth import PROVIDER
-from app.providers.transportone.errors import TransportOneError
+from ...core import tenancy, tokens
+from ...core.fixtures import FixtureError, exact_numbers
+from ...core.sandbox import Sandbox
+from ...core.tables import Tenant
+from . import operations, settings, wire
+from .auth import PROVIDER
+from .errors import TransportOneError
 
 
 def load(sandbox: Sandbox, session: Session, document: dict[str, Any],

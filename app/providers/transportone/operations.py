@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
-from app.core import approvals, invoices, items
-from app.core.query import Filter
-from app.core.tables import Invoice, InvoiceItem, Payment, Tenant
-from app.providers.transportone import settings
-from app.providers.transportone.errors import invalid, invoice_not_found
-from app.providers.transportone.wire import CURRENCY, Charge, InvoiceSpec, PaymentIn, millis
+from ...core import approvals, invoices, items
+from ...core.query import Filter
+from ...core.tables import Invoice, InvoiceItem, Payment, Tenant
+from . import settings
+from .errors import invalid, invoice_not_found
+from .wire import CURRENCY, Charge, InvoiceSpec, PaymentIn, millis
 
 EDIT_CHARGES = "edit_charges"
 DEFAULT_TERMS_DAYS = 30

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from app.core import items, money
-from app.core.tables import Invoice, InvoiceItem, Payment
-from app.providers.transportone.wire import CURRENCY, millis
+from ...core import items, money
+from ...core.tables import Invoice, InvoiceItem, Payment
+from .wire import CURRENCY, millis
 
 SUCCESS = {"message": "Success", "status": "success"}
 

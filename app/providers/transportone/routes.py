@@ -13,14 +13,14 @@ from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.background import BackgroundTask
 
-from app.core import approvals, idempotency, invoices, items, tokens
-from app.core.errors import CoreError
-from app.core.query import Filter, Page, Sort
-from app.core.sandbox import Sandbox
-from app.core.tables import Tenant
-from app.providers.edge import BodyTooLarge, EdgeRouter, body_limit, json_response, read_body
-from app.providers.transportone import auth, operations, render, settings, wire
-from app.providers.transportone.errors import (
+from ...core import approvals, idempotency, invoices, items, tokens
+from ...core.errors import CoreError
+from ...core.query import Filter, Page, Sort
+from ...core.sandbox import Sandbox
+from ...core.tables import Tenant
+from ..edge import BodyTooLarge, EdgeRouter, body_limit, json_response, read_body
+from . import auth, operations, render, settings, wire
+from .errors import (
     INVALID_CHARGE_ID,
     PAYLOAD_TOO_LARGE,
     TransportOneError,

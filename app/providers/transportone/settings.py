@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.core import items, tenant_config, webhooks
-from app.core.approvals import Policy
-from app.core.tables import Invoice, Tenant
-from app.providers.transportone import render
+from ...core import items, tenant_config, webhooks
+from ...core.approvals import Policy
+from ...core.tables import Invoice, Tenant
+from . import render
 
 PROVIDER = "transportone"
 AUTO_APPROVAL = "transportone_auto_approval"

@@ -13,9 +13,9 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
-from app.core import money
-from app.providers.edge import loads_exact
-from app.providers.transportone.errors import (
+from ...core import money
+from ..edge import loads_exact
+from .errors import (
     INVALID_CHARGE_ID,
     INVALID_INVOICE_ID,
     TransportOneError,
