@@ -15,12 +15,13 @@ from starlette.routing import Route
 
 from . import __version__
 from .core import fixtures
+from .core.background import Background
 from .core.clock import SandboxClock
 from .core.db import Database
 from .core.sandbox import Sandbox
 from .core.tables import Tenant
+from .core.targets import OwnEndpoints
 from .core.tenancy import TenantDirectory
-from .core.webhooks import DeliveryWorker
 from .providers import harvest, maast, payone, transportone
 from .providers.edge import ProviderEdge
 from .sandbox import checkout, control, faults, journal
@@ -62,7 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        sandbox.worker = DeliveryWorker(db)
+        # Every process delivers and runs jobs; leases keep them from doing anything twice.
+        own = OwnEndpoints.of(settings.host, settings.port, sandbox.public_url)
+        sandbox.worker = Background(sandbox, own)
         sandbox.worker.start()
         try:
             yield

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
-from . import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from . import background_tables, tables  # noqa: F401  (register their tables on the metadata)
 
 # A transaction: an ORM session from `Database.write()`/`read()`, or a connection from
 # `write_sql()`/`read_sql()`. Functions running only SQL statements take either.

@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
+from . import background
 from .sandbox import Sandbox
 from .tables import (
     AccessToken,
     Customer,
-    Delivery,
     IdempotencyRecord,
     Invoice,
     InvoiceEvent,
@@ -86,10 +86,8 @@ def wipe(session: Session, provider: str | None = None, tenant: str | None = Non
     if tenant is not None:
         stmt = stmt.where(col(Tenant.key) == tenant)
     ids = [i for i in session.exec(stmt).all() if i is not None]
-    if provider is None and tenant is None:
-        session.exec(delete(Delivery))
-    elif ids:
-        session.exec(delete(Delivery).where(col(Delivery.tenant_id).in_(ids)))
+    # A reset is a new epoch: the wiped tenants' queued deliveries and jobs are dropped.
+    background.on_reset(session, None if provider is None and tenant is None else ids)
     if ids:
         for model in _TENANT_OWNED:
             session.exec(delete(model).where(col(model.tenant_id).in_(ids)))

@@ -188,3 +188,9 @@ class Delivery(SQLModel, table=True):
     attempts: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     next_attempt_at: datetime | None = _dt(nullable=True, index=True)
     created_at: datetime = _dt()
+    # Durable, epoch-bound delivery (see webhooks): the scheme://host:port deliveries are
+    # grouped by, the reset epoch it belongs to, and the lease of the process sending it.
+    target: str = Field(default="", index=True)
+    epoch: int = 0
+    claimed_by: str | None = None
+    lease_until: datetime | None = _dt(nullable=True)

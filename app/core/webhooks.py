@@ -1,33 +1,44 @@
-"""The outbox: outgoing notifications are rows written in the transaction that caused them,
-then delivered by one background worker with retries and exponential backoff.
+"""The outbox: outgoing notifications are rows written in the transaction that caused them, then
+delivered by whichever process claims them (see `delivery` for the worker).
+
+A claim is one UPDATE that takes an unclaimed (or lease-expired) due row of one target and
+stamps it with a unique claim token and a lease, so two processes never send the same row while
+both are healthy, and a row claimed by a process that died is sent by another once its lease
+has passed. Rows belong to the reset epoch they were made in and are claimed only in it.
 
 Retries are scheduled on wall-clock time, not the sandbox clock, so a frozen clock never
-stalls delivery. Every attempt (status, error, duration) is kept on the row for inspection.
+stalls delivery. Every attempt's outcome (a short category, the status, the duration) is kept on
+the row; finished rows beyond `RETAIN_FINISHED` are pruned, oldest first.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import and_, delete, false, func, or_, select, true, update
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col
+from sqlmodel import select as select_models
 
+from . import epoch
 from .clock import iso_utc
-from .db import Database
 from .tables import Delivery
-
-if TYPE_CHECKING:  # httpx is imported when the worker starts: it weighs on start-up time
-    import httpx
-
-log = logging.getLogger("invoice_sandbox.webhooks")
+from .targets import target_of
 
 MAX_ATTEMPTS = 6
 FIRST_BACKOFF_SECONDS = 0.5
-TIMEOUT_SECONDS = 5.0
+# Longer than one send (bounded by the worker's timeout) plus recording its outcome: a lease
+# that ran out while its holder was still sending would let a second process send again.
+LEASE_SECONDS = 20.0
+RETAIN_FINISHED = 1000
+LIST_LIMIT, LIST_LIMIT_MAX = 100, 1000
+REDACTED_HEADERS = frozenset({"x-tms-callback-secret"})
+FINISHED = ("delivered", "failed", "dropped")
+
+_t = Delivery.__table__  # type: ignore[attr-defined]
 
 
 def enqueue(
@@ -40,23 +51,37 @@ def enqueue(
     body: bytes,
     headers: dict[str, str],
 ) -> Delivery:
+    now = datetime.now(UTC)
     delivery = Delivery(
         provider=provider, tenant_id=tenant_id, event=event, url=url, body=body,
-        headers=headers, state="pending", attempts=[],
-        next_attempt_at=datetime.now(UTC), created_at=datetime.now(UTC),
+        headers=headers, state="pending", attempts=[], next_attempt_at=now, created_at=now,
+        target=target_of(url), epoch=epoch.current(session),
     )
     session.add(delivery)
     return delivery
 
 
+# --- the listing ---------------------------------------------------------------------------------
+
 def list_deliveries(session: Session, provider: str | None = None,
-                    tenant_id: int | None = None) -> list[Delivery]:
-    stmt = select(Delivery).order_by(col(Delivery.id))
+                    tenant_id: int | None = None, *, since: int = 0,
+                    limit: int = LIST_LIMIT) -> tuple[list[Delivery], int | None]:
+    """Oldest first, after id `since`; returns the page and the `since` of the next one."""
+    stmt = (select_models(Delivery).where(col(Delivery.id) > since)
+            .order_by(col(Delivery.id)).limit(limit + 1))
     if provider:
         stmt = stmt.where(col(Delivery.provider) == provider)
     if tenant_id is not None:
         stmt = stmt.where(col(Delivery.tenant_id) == tenant_id)
-    return list(session.exec(stmt).all())
+    rows = list(session.exec(stmt).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more and rows else None)
+
+
+def redact(headers: dict[str, str]) -> dict[str, str]:
+    return {k: ("[redacted]" if k.lower() in REDACTED_HEADERS else v)
+            for k, v in headers.items()}
 
 
 def describe(delivery: Delivery) -> dict[str, Any]:
@@ -66,7 +91,7 @@ def describe(delivery: Delivery) -> dict[str, Any]:
         "event": delivery.event,
         "url": delivery.url,
         "state": delivery.state,
-        "headers": delivery.headers,
+        "headers": redact(delivery.headers),
         "body": delivery.body.decode("utf-8", "replace"),
         "attempts": delivery.attempts,
         "next_attempt_at": iso_utc(delivery.next_attempt_at) if delivery.next_attempt_at else None,
@@ -74,75 +99,84 @@ def describe(delivery: Delivery) -> dict[str, Any]:
     }
 
 
-class DeliveryWorker:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+# --- claims --------------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._task = asyncio.create_task(self._run())
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    return and_(_t.c.state == "pending", _t.c.next_attempt_at <= now,
+                or_(_t.c.lease_until.is_(None), _t.c.lease_until < now),
+                _t.c.epoch == epoch.current_expr())
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
-    def wake(self) -> None:
-        """Deliver now rather than at the next poll (safe to call from any thread)."""
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._wake.set)
+def due_targets(conn: Connection, now: datetime, limit: int) -> list[str]:
+    stmt = select(_t.c.target).where(_claimable(now)).distinct().limit(limit)
+    return [str(t) for t in conn.execute(stmt).scalars()]
 
-    async def _run(self) -> None:
-        import httpx
 
-        async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
-            while True:
-                try:
-                    await self.deliver_due(client)
-                except Exception:  # keep the worker alive whatever one delivery does
-                    log.exception("delivery round failed")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=0.25)
-                self._wake.clear()
+def claim(conn: Connection, target: str, token: str, now: datetime) -> Row[Any] | None:
+    """Claim the oldest due row of `target` for `token` (unique per claim), or None."""
+    oldest = (select(_t.c.id).where(_t.c.target == target, _claimable(now))
+              .order_by(_t.c.id).limit(1).scalar_subquery())
+    # The conditions are repeated outside the subquery: a concurrent claimer that picked the
+    # same row re-checks them against the row as the winner left it (PostgreSQL) and misses.
+    taken = conn.execute(update(_t).where(_t.c.id == oldest, _claimable(now))
+                         .values(claimed_by=token,
+                                 lease_until=now + timedelta(seconds=LEASE_SECONDS)))
+    if taken.rowcount != 1:
+        return None
+    return conn.execute(select(_t).where(_t.c.claimed_by == token)).first()
 
-    async def deliver_due(self, client: httpx.AsyncClient) -> None:
-        now = datetime.now(UTC)
-        with self.db.read() as session:
-            due = session.exec(
-                select(Delivery).where(col(Delivery.state) == "pending",
-                                       col(Delivery.next_attempt_at) <= now)
-                .order_by(col(Delivery.id)).limit(50)
-            ).all()
-        for delivery in due:
-            await self._attempt(client, delivery)
 
-    async def _attempt(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
-        started = time.perf_counter()
-        record: dict[str, Any] = {"at": iso_utc(datetime.now(UTC))}
-        try:
-            response = await client.post(delivery.url, content=delivery.body,
-                                         headers=delivery.headers)
-            record["status_code"] = response.status_code
-            ok = 200 <= response.status_code < 300
-        except Exception as exc:  # httpx.HTTPError and anything the transport raises
-            record["error"] = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            ok = False
-        record["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        with self.db.write() as session:
-            row = session.get(Delivery, delivery.id)
-            if row is None:  # wiped by a reset meanwhile
-                return
-            attempts = [*row.attempts, record]
-            row.attempts = attempts
-            if ok:
-                row.state, row.next_attempt_at = "delivered", None
-            elif len(attempts) >= MAX_ATTEMPTS:
-                row.state, row.next_attempt_at = "failed", None
-            else:
-                backoff = FIRST_BACKOFF_SECONDS * 2 ** (len(attempts) - 1)
-                row.next_attempt_at = datetime.now(UTC) + timedelta(seconds=backoff)
-            session.add(row)
+def record(conn: Connection, delivery_id: int, token: str, attempt: dict[str, Any], *,
+           delivered: bool, final: bool, now: datetime) -> str | None:
+    """Keep an attempt's outcome and release the claim; returns the row's new state, or None
+    when the row is no longer this claim's (removed by a reset)."""
+    row = conn.execute(select(_t.c.attempts, _t.c.epoch)
+                       .where(_t.c.id == delivery_id, _t.c.claimed_by == token)
+                       .with_for_update()).first()
+    if row is None:
+        return None
+    attempts = [*(row.attempts or []), attempt]
+    next_at: datetime | None = None
+    if delivered:
+        state = "delivered"
+    elif final or len(attempts) >= MAX_ATTEMPTS:
+        state = "failed"
+    elif row.epoch != epoch.current(conn):
+        state = "dropped"  # sent while a reset happened: never retried into the new epoch
+    else:
+        state = "pending"
+        next_at = now + timedelta(seconds=FIRST_BACKOFF_SECONDS * 2 ** (len(attempts) - 1))
+    conn.execute(update(_t).where(_t.c.id == delivery_id, _t.c.claimed_by == token)
+                 .values(attempts=attempts, state=state, next_attempt_at=next_at,
+                         claimed_by=None, lease_until=None))
+    return state
+
+
+# --- upkeep --------------------------------------------------------------------------------------
+
+def prune(conn: Connection, keep: int = RETAIN_FINISHED) -> int:
+    """Delete finished rows beyond the newest `keep`."""
+    finished = _t.c.state.in_(FINISHED)
+    boundary = (select(_t.c.id).where(finished).order_by(_t.c.id.desc())
+                .offset(keep).limit(1).scalar_subquery())
+    return int(conn.execute(delete(_t).where(finished, _t.c.id <= boundary)).rowcount or 0)
+
+
+def drop_for_reset(conn: Connection, tenant_ids: Sequence[int] | None, now: datetime,
+                   old_epoch: int, new_epoch: int) -> None:
+    """The outbox side of a reset of `tenant_ids` (None: everything), in the reset's
+    transaction: their waiting rows are dropped unsent; a row being sent right now is kept,
+    detached from its tenant, so the send in progress is recorded (delivered, or dropped
+    without a retry); everyone else's rows move on to the new epoch."""
+    if tenant_ids is None:
+        affected: ColumnElement[bool] = true()
+    elif tenant_ids:
+        affected = _t.c.tenant_id.in_(list(tenant_ids))
+    else:
+        affected = false()
+    in_flight = and_(_t.c.state == "pending", _t.c.claimed_by.is_not(None),
+                     _t.c.lease_until >= now)
+    conn.execute(update(_t).where(_t.c.epoch == old_epoch, ~func.coalesce(affected, false()))
+                 .values(epoch=new_epoch))
+    conn.execute(delete(_t).where(affected, ~in_flight))
+    conn.execute(update(_t).where(affected, in_flight).values(tenant_id=None))

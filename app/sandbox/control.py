@@ -95,10 +95,33 @@ def build_router(sandbox: Sandbox, providers: list[str]) -> APIRouter:
         return Response(document.read_bytes(), media_type="application/json")
 
     @router.get("/deliveries")
-    async def deliveries(provider: str | None = Query(None)) -> Response:
-        """Outgoing notifications (webhooks, callbacks) with every delivery attempt."""
+    async def deliveries(provider: str | None = Query(None), since: str | None = Query(None),
+                         limit: str | None = Query(None)) -> Response:
+        """Outgoing notifications (webhooks, callbacks) with every delivery attempt, oldest
+        first: `limit` rows (default 100, at most 1000) after the id `since`; `next_since`
+        fetches the next page (null on the last). Attempts show a short outcome only;
+        callback secrets are redacted. Finished rows beyond the newest 1000 are pruned."""
+        try:
+            after = _count(since, "since", 0, None)
+            size = _count(limit, "limit", webhooks.LIST_LIMIT, webhooks.LIST_LIMIT_MAX)
+        except ValueError as exc:
+            return control_error(400, "invalid_query", str(exc))
         with sandbox.db.read() as session:
-            rows = webhooks.list_deliveries(session, provider)
-        return json_response({"deliveries": [webhooks.describe(d) for d in rows]})
+            rows, next_since = webhooks.list_deliveries(session, provider, since=after,
+                                                        limit=size)
+        return json_response({"deliveries": [webhooks.describe(d) for d in rows],
+                              "next_since": next_since})
 
     return router
+
+
+def _count(value: str | None, name: str, default: int, most: int | None) -> int:
+    """A query parameter of ASCII digits (not Unicode digits such as "²")."""
+    if value is None or value == "":
+        return default
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        raise ValueError(f"{name} must be a whole number")
+    number = int(value)
+    if most is not None and not 1 <= number <= most:
+        raise ValueError(f"{name} must be between 1 and {most}")
+    return number

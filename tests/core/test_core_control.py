@@ -164,7 +164,7 @@ def test_bad_clock_changes_are_400_and_change_nothing(client: TestClient) -> Non
 
 
 def test_deliveries_and_the_control_plane_schema(client: TestClient) -> None:
-    assert client.get("/_sandbox/deliveries").json() == {"deliveries": []}
+    assert client.get("/_sandbox/deliveries").json() == {"deliveries": [], "next_since": None}
     schema = client.get("/_sandbox/openapi.json")
     assert schema.status_code == 200
     assert "/_sandbox/clock" in schema.json()["paths"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -143,6 +144,10 @@ def test_bulk_upload_without_callback_still_applies(client: TestClient) -> None:
         "data": {"payments": [{"invoiceId": "INV-BU-3", "appliedAmount": 300}]}})
     assert response.status_code == 202
     assert response.json()["data"]["requestId"].startswith("BPU-")
+    # the upload is a background job: applied soon after the 202
+    deadline = time.monotonic() + 20
+    while detail(client, headers, "INV-BU-3")["state"] != "PAID" and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert detail(client, headers, "INV-BU-3")["state"] == "PAID"
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from ...core.sandbox import Sandbox
 from ..edge import ProviderEdge
-from . import control, errors, fixtures, routes
+from . import bulk, control, errors, fixtures, routes
 
 
 def edge(sandbox: Sandbox) -> ProviderEdge:
     router = routes.build_router(sandbox)
+    sandbox.job_handlers[bulk.KIND] = bulk.handler(sandbox)
     router.include_router(control.build_router(sandbox))
     return ProviderEdge(
         name="transportone",

@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
-from starlette.background import BackgroundTask
 
 from ...core import approvals, idempotency, invoices, items, tokens
 from ...core.errors import CoreError
@@ -19,7 +18,7 @@ from ...core.query import Filter, Page, Sort
 from ...core.sandbox import Sandbox
 from ...core.tables import Tenant
 from ..edge import BodyTooLarge, EdgeRouter, body_limit, json_response, read_body
-from . import auth, operations, render, settings, wire
+from . import auth, bulk, operations, render, settings, wire
 from .errors import (
     INVALID_CHARGE_ID,
     PAYLOAD_TOO_LARGE,
@@ -316,47 +315,14 @@ def build_router(sandbox: Sandbox) -> APIRouter:
         upload_id = _request_id(request) or operations.new_code("BPU")
         by = auth.user_name(request)
 
-        def work(_: Session) -> Response:
+        def work(session: Session) -> Response:
+            # The job is written with the 202 (and its idempotency record): the upload is
+            # done even if this process dies right after answering.
+            bulk.enqueue(session, tenant, upload_id, raw, by)
             return _ok({"requestId": upload_id, "uploadStatus": "ACCEPTED",
                         "totalRecords": len(spec.payments)}, 202)
 
-        response, replayed = run_post(request, tenant, raw, work)
-        if not replayed:  # a replay was processed the first time
-            response.background = BackgroundTask(process_upload, tenant, upload_id, spec, by)
-        return response
-
-    def process_upload(tenant: Tenant, upload_id: str, spec: wire.BulkPayments,
-                       by: str | None) -> None:
-        """Apply each payment in its own transaction, then POST the outcome to the callback."""
-        results = []
-        for index, payment in enumerate(spec.payments):
-            entry: dict[str, Any] = {"index": index, "invoiceId": payment.invoice_id,
-                                     "invoiceNumber": payment.invoice_number}
-            try:
-                with sandbox.db.write() as session:
-                    row_payment, row = operations.apply_payment(session, tenant, payment,
-                                                                sandbox.clock.now(), by)
-                    entry.update(invoiceId=row.ref, invoiceNumber=row.number,
-                                 status="SUCCESS", payment=render.payment(row_payment, row))
-            except (TransportOneError, CoreError) as exc:
-                error = exc if isinstance(exc, TransportOneError) else from_core(exc)
-                entry.update(status="FAILED", errorCode=error.code, message=error.message)
-            results.append(entry)
-        succeeded = sum(1 for r in results if r["status"] == "SUCCESS")
-        outcome = "COMPLETED" if succeeded == len(results) else \
-            "FAILED" if succeeded == 0 else "PARTIALLY_COMPLETED"
-        result = {"requestId": upload_id, "uploadStatus": outcome, "totalRecords": len(results),
-                  "successCount": succeeded, "failureCount": len(results) - succeeded,
-                  "results": results}
-        if spec.callback_url is None:
-            return
-        try:
-            with sandbox.db.write() as session:
-                settings.enqueue_result(session, tenant, spec.callback_url, upload_id, result)
-        except Exception:  # e.g. the tenant was reset meanwhile: nobody is left to tell
-            log.exception("could not queue the bulk payment result %s", upload_id)
-            return
-        sandbox.wake_deliveries()
+        return run_post(request, tenant, raw, work)[0]
 
     # --- configuration ---------------------------------------------------------------------
 

@@ -1,0 +1,38 @@
+"""The reset epoch: one number, advanced by every reset in the reset's own transaction.
+
+Background work (outbox deliveries, jobs) records the epoch it was created in and is claimed only
+while that epoch is current, so work promised before a reset is never applied to the state the
+reset made. The table (`background_tables.SandboxEpoch`) holds one row; a database without it is at
+epoch 0.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from .background_tables import EPOCH_ROW_ID as ROW_ID
+from .background_tables import SandboxEpoch
+from .db import Tx, sql
+
+_table = SandboxEpoch.__table__  # type: ignore[attr-defined]
+
+
+def current_expr() -> ColumnElement[int]:
+    """The current epoch as a scalar subquery, for claims made in one statement."""
+    return func.coalesce(
+        select(_table.c.value).where(_table.c.id == ROW_ID).scalar_subquery(), 0)
+
+
+def current(tx: Tx) -> int:
+    return int(sql(tx).execute(select(current_expr())).scalar_one())
+
+
+def advance(tx: Tx) -> int:
+    """Start a new epoch (inside the caller's write transaction); returns its number."""
+    conn = sql(tx)
+    changed = conn.execute(update(_table).where(_table.c.id == ROW_ID)
+                           .values(value=_table.c.value + 1))
+    if changed.rowcount == 0:
+        conn.execute(_table.insert().values(id=ROW_ID, value=1))
+    return current(conn)
