@@ -4,6 +4,7 @@ once, in the transaction of the last chunk (see `core.jobs`)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlmodel import Session
@@ -44,12 +45,18 @@ def _apply(session: Session, sandbox: Sandbox, tenant: Tenant, index: int,
     return entry
 
 
+@functools.lru_cache(maxsize=4)
+def _parsed(payload: bytes) -> wire.BulkPayments:
+    """The upload, parsed once per process rather than once per chunk."""
+    return wire.bulk_payments(wire.parse_json(payload))
+
+
 def handler(sandbox: Sandbox) -> jobs.JobHandler:
     def step(session: Session, job: Job) -> bool:
         tenant = session.get(Tenant, job.tenant_id) if job.tenant_id is not None else None
         if tenant is None:  # a reset removes the job with its tenant; nothing left to do
             return True
-        spec = wire.bulk_payments(wire.parse_json(job.payload))
+        spec = _parsed(job.payload)
         by = job.progress.get("by")
         results: list[dict[str, Any]] = list(job.progress.get("results", []))
         for index in range(len(results), min(len(results) + CHUNK, len(spec.payments))):
