@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 class Background:
     def __init__(self, sandbox: Sandbox, own: OwnEndpoints) -> None:
+        epoch.ensure(sandbox.db)
         self.deliveries = DeliveryWorker(sandbox.db, own)
         self.jobs = jobs.JobRunner(sandbox.db, sandbox.job_handlers, self.deliveries.name)
 

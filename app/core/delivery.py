@@ -69,16 +69,25 @@ class DeliveryWorker:
         self._busy: dict[str, asyncio.Task[None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pruned_at = 0.0
+        self._stopping = False
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._task, *self._busy.values()) if t is not None]
-        for task in tasks:
+        """Claim nothing more; let sends in progress finish and be recorded (within the send
+        timeout) so that no claim is left to lapse, then cancel what remains."""
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        sending = list(self._busy.values())
+        if sending:
+            await asyncio.wait(sending, timeout=TIMEOUT_SECONDS + 1)
+        for task in sending:
             task.cancel()
-        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
@@ -139,7 +148,7 @@ class DeliveryWorker:
     async def _drain(self, client: httpx.AsyncClient, target: str) -> None:
         """Send `target`'s due rows, oldest first, until none is left to claim."""
         try:
-            while True:
+            while not self._stopping:
                 token = f"{self.name}:{next(self._claims)}"
                 row = await asyncio.to_thread(self._claim, target, token)
                 if row is None:

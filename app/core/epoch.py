@@ -9,11 +9,12 @@ epoch 0.
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from .background_tables import EPOCH_ROW_ID as ROW_ID
 from .background_tables import SandboxEpoch
-from .db import Tx, sql
+from .db import Database, Tx, sql
 
 _table = SandboxEpoch.__table__  # type: ignore[attr-defined]
 
@@ -26,6 +27,16 @@ def current_expr() -> ColumnElement[int]:
 
 def current(tx: Tx) -> int:
     return int(sql(tx).execute(select(current_expr())).scalar_one())
+
+
+def ensure(db: Database) -> None:
+    """Make the row, so that concurrent first resets only ever update it."""
+    try:
+        with db.write_sql() as conn:
+            if conn.execute(select(_table.c.id).where(_table.c.id == ROW_ID)).first() is None:
+                conn.execute(_table.insert().values(id=ROW_ID, value=0))
+    except IntegrityError:  # another process made it first
+        pass
 
 
 def advance(tx: Tx) -> int:

@@ -56,6 +56,12 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
                 _t.c.epoch == epoch.current_expr())
 
 
+def any_claimable(conn: Connection, now: datetime) -> bool:
+    """A cheap read before a claim: most of the time there is no job, and a claim would take
+    the write lock for nothing."""
+    return conn.execute(select(_t.c.id).where(_claimable(now)).limit(1)).first() is not None
+
+
 def claim(conn: Connection, token: str, now: datetime) -> int | None:
     """Claim the oldest claimable job for `token` (unique per claim); its id, or None."""
     oldest = (select(_t.c.id).where(_claimable(now)).order_by(_t.c.id).limit(1)
@@ -105,10 +111,6 @@ def drop_for_reset(conn: Connection, tenant_ids: Sequence[int] | None, old_epoch
                  .values(epoch=new_epoch))
 
 
-def pending(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(_t)).scalar_one())
-
-
 class JobRunner:
     """Claims jobs and runs them step by step, one at a time per process, off the event loop."""
 
@@ -150,6 +152,9 @@ class JobRunner:
 
     def _run_one(self) -> bool:
         """Claim a job and run it to its end; False when there was none to claim."""
+        with self.db.read_sql() as conn:
+            if not any_claimable(conn, datetime.now(UTC)):
+                return False
         token = f"{self.name}:job:{next(self._claims)}"
         with self.db.write_sql() as conn:
             job_id = claim(conn, token, datetime.now(UTC))
