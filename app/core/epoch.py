@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
 
 from .background_tables import EPOCH_ROW_ID as ROW_ID
 from .background_tables import SandboxEpoch
@@ -26,7 +27,9 @@ def current_expr() -> ColumnElement[int]:
 
 
 def current(tx: Tx) -> int:
-    return int(sql(tx).execute(select(current_expr())).scalar_one())
+    # Not `sql(tx)`: that flushes, and this is read in the middle of other commands (enqueue).
+    conn = tx.connection() if isinstance(tx, Session) else tx
+    return int(conn.execute(select(current_expr())).scalar_one())
 
 
 def ensure(db: Database) -> None:
