@@ -77,19 +77,12 @@ class DeliveryWorker:
 
     async def stop(self) -> None:
         """Claim nothing more; let sends in progress finish and be recorded (within the send
-        timeout) so that no claim is left to lapse, then cancel what remains."""
+        timeout) so that no claim is left to lapse; cancel what is still going after that."""
         self._stopping = True
+        self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        sending = list(self._busy.values())
-        if sending:
-            await asyncio.wait(sending, timeout=TIMEOUT_SECONDS + 1)
-        for task in sending:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._task, timeout=TIMEOUT_SECONDS + 5)
 
     def wake(self) -> None:
         """Look for due rows now rather than at the next poll (safe from any thread)."""
@@ -101,14 +94,26 @@ class DeliveryWorker:
 
         async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False,
                                      trust_env=False) as client:
-            while True:
-                try:
-                    await self._dispatch(client)
-                except Exception:  # keep the worker alive whatever one round does
-                    log.exception("delivery round failed")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=POLL_SECONDS)
-                self._wake.clear()
+            try:
+                while not self._stopping:
+                    try:
+                        await self._dispatch(client)
+                    except Exception:  # keep the worker alive whatever one round does
+                        log.exception("delivery round failed")
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=POLL_SECONDS)
+                    self._wake.clear()
+            finally:  # the client stays open until the sends using it are over
+                await self._end_sends()
+
+    async def _end_sends(self) -> None:
+        sending = list(self._busy.values())
+        if sending:
+            await asyncio.wait(sending, timeout=TIMEOUT_SECONDS + 1)
+        for task in sending:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def _dispatch(self, client: httpx.AsyncClient) -> None:
         free = MAX_TARGETS - len(self._busy)
