@@ -75,6 +75,11 @@ def claim(conn: Connection, token: str, now: datetime) -> int | None:
     return None if found is None else int(found)
 
 
+def release(conn: Connection, job_id: int, token: str) -> None:
+    conn.execute(update(_t).where(_t.c.id == job_id, _t.c.claimed_by == token)
+                 .values(claimed_by=None, lease_until=None))
+
+
 def step(db: Database, handlers: dict[str, JobHandler], job_id: int, token: str) -> bool:
     """One committed step of a claimed job; False once there is nothing more to do for it
     (finished, dropped by a reset, or its lease taken over by another process)."""
@@ -129,18 +134,19 @@ class JobRunner:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        self._stopping = True  # a step running in its thread finishes; no new one starts
+        """Start no new step; the step in progress commits, and its job is handed back."""
+        self._stopping = True
+        self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._task, timeout=LEASE_SECONDS)
 
     def wake(self) -> None:
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 while await asyncio.to_thread(self._run_one):
                     pass
@@ -160,6 +166,9 @@ class JobRunner:
             job_id = claim(conn, token, datetime.now(UTC))
         if job_id is None:
             return False
-        while not self._stopping and step(self.db, self.handlers, job_id, token):
-            pass
-        return not self._stopping
+        while step(self.db, self.handlers, job_id, token):
+            if self._stopping:  # another process (or the next start) carries on at once
+                with self.db.write_sql() as conn:
+                    release(conn, job_id, token)
+                return False
+        return True

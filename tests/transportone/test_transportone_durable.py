@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from invoice_sandbox.core import epoch, webhooks
 from invoice_sandbox.main import create_app
 from invoice_sandbox.settings import Settings
-from transportone_kit import SANDBOX, charge, detail, login, make_invoice
+from sqlalchemy import text
+from transportone_kit import BILLING, SANDBOX, charge, detail, login, make_invoice
 
 from tests.conftest import free_port
 
@@ -181,3 +182,25 @@ def test_a_callback_to_the_control_plane_is_refused_unsent(client: TestClient) -
     for row in deliveries(client):
         assert [(a["status_code"], a["outcome"]) for a in row["attempts"]] == [
             (None, "refused_control_plane")]
+
+
+def test_a_sandbox_stopped_mid_job_hands_the_job_over(tmp_path: Path) -> None:
+    settings = Settings(db=str(tmp_path / "db.sqlite"), fixtures=None)
+    payments = [{"invoiceId": "INV-BIG", "appliedAmount": 1, "referenceNumber": f"UTR-{i:04d}"}
+                for i in range(1000)]
+    with Inbox() as erp:
+        with TestClient(create_app(settings)) as first:
+            headers = login(first)
+            make_invoice(first, "INV-BIG", state="APPROVED", charges=[charge("BIG-C", 2000)])
+            upload(first, headers, payments, callback=f"{erp.url}/result")
+            wait_until(lambda: detail(first, headers, "INV-BIG")["state"] == "PARTIALLY_PAID")
+        # stopped: the step in progress committed and the job was released, not left to lapse
+        with first.app.state.sandbox.db.read_sql() as conn:  # type: ignore[attr-defined]
+            left = conn.execute(text("SELECT claimed_by, lease_until FROM jobs")).all()
+        assert [tuple(row) for row in left] == [(None, None)]  # 1,000 payments take seconds
+        with TestClient(create_app(settings)) as second:
+            erp.wait(1)
+            applied = second.get(f"{BILLING}/invoice/payments/INV-BIG", headers=headers).json()
+    references = sorted(p["referenceNumber"] for p in applied["data"]["payments"])
+    assert references == [p["referenceNumber"] for p in payments]
+    assert erp.requests[0]["body"]["successCount"] == 1000 and len(erp.requests) == 1
