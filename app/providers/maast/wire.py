@@ -18,7 +18,7 @@ from pydantic import (
     ValidationError,
 )
 
-from ..edge import loads_exact
+from ...core.numbers import NumberError, loads_exact
 from .errors import invalid
 
 # Strings of at most N characters (JSON strings only: numbers are not coerced).
@@ -158,6 +158,8 @@ def parse_json(raw: bytes, *, optional: bool = False) -> dict[str, Any]:
         raise invalid({"body": "a JSON object is required"}, "Invalid request: empty body")
     try:
         document = loads_exact(raw)
+    except NumberError as exc:
+        raise invalid({"body": f"a number {exc}"}, "Invalid request: number out of range") from None
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise invalid({"body": "malformed JSON"}, "Invalid request: malformed JSON") from None
     if not isinstance(document, dict):
