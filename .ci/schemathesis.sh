@@ -10,6 +10,7 @@
 # control-plane.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
 
 fail() { echo "schemathesis.sh: $*" >&2; exit 1; }
 
@@ -79,11 +80,12 @@ run() {  # run NAME DOCUMENT-PATH API-PREFIX [extra schemathesis flags...]
     return
   fi
   echo "== $name: $doc"
-  if ! .venv/bin/st run "$BASE$doc" --url "$BASE$prefix" \
+  # From the scratch directory: schemathesis keeps its example database in ./.schemathesis.
+  if ! (cd "$WORK" && "$ROOT/.venv/bin/st" run "$BASE$doc" --url "$BASE$prefix" \
       --phases examples,coverage,fuzzing --workers 1 --seed "$SEED" \
       --max-examples "$MAX_EXAMPLES" --no-shrink --request-timeout 10 \
       --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-      --suppress-health-check all --warnings off "$@"; then
+      --suppress-health-check all --warnings off "$@"); then
     if [[ "$REPORT_ONLY" == *" $name "* ]]; then
       echo "== $name: failures reported only (ST_REPORT_ONLY)" >&2
     else

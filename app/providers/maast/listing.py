@@ -143,11 +143,11 @@ def _filter(raw: str, fields: dict[str, Field]) -> Filter:
         raise ValueError(f"{op} needs a value")
     if len(parts[2]) > MAX_VALUE_CHARS:
         raise ValueError(f"the value of {name} is longer than {MAX_VALUE_CHARS} characters")
+    texts = parts[2].split(",")
+    if op == "IN" and len(texts) > MAX_VALUES:
+        raise ValueError(f"at most {MAX_VALUES} values are allowed")
     try:
         if op in ("IN", "BETWEEN"):
-            texts = parts[2].split(",")
-            if len(texts) > MAX_VALUES:
-                raise ValueError(f"at most {MAX_VALUES} values are allowed")
             values = [field.convert(v.strip()) for v in texts]
             if op == "BETWEEN" and len(values) != 2:
                 raise ValueError("BETWEEN needs two values")
