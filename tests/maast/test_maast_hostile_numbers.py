@@ -65,6 +65,9 @@ def test_unicode_digits_in_paths_and_queries_are_a_400(api: Maast, digits: str) 
     payload = api.fail("POST", "/invoice", invoice_body(
         invoice_number="INV-3", payment_terms={"type": "DAYS", "value": f"1{digits}"}))
     assert "payment_terms.value" in payload["data"]
+    payload = api.fail("POST", "/invoice", invoice_body(invoice_number="INV-4",
+                                                        tran_currency=f"84{digits[-1]}"))
+    assert "tran_currency" in payload["data"]
     assert everything(api.http) == before  # type: ignore[arg-type]
 
 

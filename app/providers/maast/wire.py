@@ -65,7 +65,8 @@ PositiveMoney = Annotated[Decimal, BeforeValidator(_number),
 Quantity = Annotated[Decimal, BeforeValidator(_number),
                      AfterValidator(_places(3, exclusive=True))]
 Rate = Annotated[Decimal, BeforeValidator(_number), AfterValidator(_places(4))]
-Digits3 = Annotated[str, StringConstraints(strict=True, pattern=r"^\d{3}$")]
+# [0-9], not \d: the pattern engine reads \d as any Unicode digit ("８４０").
+Digits3 = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]{3}$")]
 
 
 class _Model(BaseModel):
