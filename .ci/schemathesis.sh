@@ -83,7 +83,7 @@ run() {  # run NAME DOCUMENT-PATH API-PREFIX [extra schemathesis flags...]
   # From the scratch directory: schemathesis keeps its example database in ./.schemathesis.
   if ! (cd "$WORK" && "$ROOT/.venv/bin/st" run "$BASE$doc" --url "$BASE$prefix" \
       --phases examples,coverage,fuzzing --workers 1 --seed "$SEED" \
-      --max-examples "$MAX_EXAMPLES" --no-shrink --request-timeout 10 \
+      --max-examples "$MAX_EXAMPLES" --no-shrink --request-timeout 30 \
       --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
       --suppress-health-check all --warnings off "$@"); then
     if [[ "$REPORT_ONLY" == *" $name "* ]]; then
