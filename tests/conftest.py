@@ -112,8 +112,8 @@ def served(tmp_path: Path) -> Iterator[Callable[..., ServedSandbox]]:
 
     def start(*extra: str, db: Path | None = None) -> ServedSandbox:
         server = ServedSandbox(db or tmp_path / "served.sqlite", *extra)
+        servers.append(server)  # before start(): one that never got healthy is stopped too
         server.start()
-        servers.append(server)
         return server
 
     yield start

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from . import invoices
+from . import invoices, numbers
 from .clock import iso_utc
 from .errors import CoreError, RuleViolation
 from .tables import Invoice, Payment
@@ -65,7 +65,8 @@ def _luhn_ok(number: str) -> bool:
 
 def validate_card(number: str) -> str:
     digits = number.replace(" ", "").replace("-", "")
-    if not digits.isdigit() or not 12 <= len(digits) <= 19 or not _luhn_ok(digits):
+    # ASCII only: a fullwidth "４０００…" is not the test card "4000…" nor any other card.
+    if not numbers.is_digits(digits) or not 12 <= len(digits) <= 19 or not _luhn_ok(digits):
         raise RuleViolation("invalid_card", "the card number is not valid")
     return digits
 

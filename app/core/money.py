@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
+
+from . import numbers
 
 # ISO 4217 minor-unit exponents for the currencies that differ from the default of 2.
 _EXPONENTS = {
@@ -26,18 +28,18 @@ def exponent(currency: str) -> int:
 
 
 def to_decimal(value: object) -> Decimal:
-    """Parse an amount from JSON/XML/form input without going through float."""
+    """Parse an amount from JSON/XML/form input without going through float: ASCII digits
+    only, bounded (see `numbers`)."""
     if isinstance(value, bool):
         raise MoneyError("not a number")
     if isinstance(value, float):
         value = repr(value)  # shortest repr round-trips the literal the client wrote
     try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError) as exc:
-        raise MoneyError("not a number") from exc
-    if not amount.is_finite():
-        raise MoneyError("not a finite number")
-    return amount
+        if isinstance(value, Decimal):
+            return numbers.bounded(value)
+        return numbers.decimal(str(value).strip())
+    except numbers.NumberError as exc:
+        raise MoneyError(str(exc).removeprefix("is ")) from exc
 
 
 def to_minor(amount: Decimal, currency: str = "840") -> int:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ...core import invoices
+from ...core import invoices, numbers
 from ...core.query import Filter
 from ...core.tables import Invoice, InvoiceEvent, Payment, Tenant
 from . import lines, wire
@@ -58,9 +58,10 @@ def _text(value: Decimal | None) -> str | None:
 
 def _next_number(session: Session, actor: Actor, now: datetime) -> str:
     rows, _ = invoices.list_invoices(session, actor.tenant_id, now)
-    numbers = [int(r.number) for r in rows if r.number and r.number.isdigit() and
-               len(r.number) < 18]
-    return str(max(numbers, default=0) + 1)
+    # ASCII digits only: an invoice numbered "²" is not number 2 (and int() refuses it).
+    taken = [int(r.number) for r in rows if r.number and numbers.is_digits(r.number) and
+             len(r.number) < 18]
+    return str(max(taken, default=0) + 1)
 
 
 def _check_number(session: Session, actor: Actor, number: str, now: datetime,

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ...core import money
+from ...core import money, numbers
 
 DATE_ONLY = "date"
 TIMESTAMP = "timestamp"
@@ -72,7 +72,7 @@ def check_terms(terms: dict[str, Any]) -> str | None:
     """Why the payment terms are unusable, or None."""
     value = str(terms["value"]).strip()
     if terms["type"] == "DAYS":
-        if not (value.isascii() and value.isdigit()) or int(value) > 3650:
+        if not numbers.is_digits(value) or int(value) > 3650:
             return "DAYS value must be a whole number of days between 0 and 3650"
         return None
     try:

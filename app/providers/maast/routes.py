@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from ...core import customers, invoices, money
+from ...core import customers, invoices, money, numbers
 from ...core.errors import CoreError, RuleViolation
 from ...core.query import Sort
 from ...core.sandbox import Sandbox
@@ -43,10 +43,10 @@ def _guarded(handler: Handler) -> Handler:
 
 
 def _id(raw: str, name: str) -> int:
-    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
-        raise invalid({name: "must be a positive whole number"})
-    return int(raw)
+    try:
+        return numbers.whole(raw)
+    except numbers.NumberError:
+        raise invalid({name: "must be a positive whole number"}) from None
 
 
 def _ok(data: Any) -> Response:

@@ -18,7 +18,7 @@ from pydantic import (
     ValidationError,
 )
 
-from ..edge import loads_exact
+from ...core.numbers import NumberError, loads_exact
 from .errors import invalid
 
 # Strings of at most N characters (JSON strings only: numbers are not coerced).
@@ -65,7 +65,8 @@ PositiveMoney = Annotated[Decimal, BeforeValidator(_number),
 Quantity = Annotated[Decimal, BeforeValidator(_number),
                      AfterValidator(_places(3, exclusive=True))]
 Rate = Annotated[Decimal, BeforeValidator(_number), AfterValidator(_places(4))]
-Digits3 = Annotated[str, StringConstraints(strict=True, pattern=r"^\d{3}$")]
+# [0-9], not \d: the pattern engine reads \d as any Unicode digit ("８４０").
+Digits3 = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]{3}$")]
 
 
 class _Model(BaseModel):
@@ -158,6 +159,8 @@ def parse_json(raw: bytes, *, optional: bool = False) -> dict[str, Any]:
         raise invalid({"body": "a JSON object is required"}, "Invalid request: empty body")
     try:
         document = loads_exact(raw)
+    except NumberError as exc:
+        raise invalid({"body": f"a number {exc}"}, "Invalid request: number out of range") from None
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise invalid({"body": "malformed JSON"}, "Invalid request: malformed JSON") from None
     if not isinstance(document, dict):

@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
-from ..edge import loads_exact
+from ...core.numbers import NumberError, loads_exact
 from .errors import PayOneError
 
 MAX_INVOICES = 100  # per createInvoice / completeInvoice request
@@ -77,6 +77,8 @@ def form_json(body: bytes, names: Sequence[str]) -> dict[str, Any]:
         raise PayOneError("00023")
     try:
         document = loads_exact(raw)
+    except NumberError:  # readable JSON holding a number no SmartLink field can take
+        raise PayOneError("00008") from None
     except (ValueError, RecursionError):
         raise PayOneError("00017") from None
     if not isinstance(document, dict):

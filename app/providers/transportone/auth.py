@@ -83,6 +83,8 @@ def user_name(request: Request) -> str | None:
         info = json.loads(raw)
     except ValueError:
         return None
+    except RecursionError:  # ignoring it would still cost a stack's worth of work per request
+        raise invalid({"x-coreos-userinfo": "is nested too deeply"}) from None
     if not isinstance(info, dict):
         return None
     for key in ("name", "id"):

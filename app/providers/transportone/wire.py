@@ -13,8 +13,8 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
-from ...core import money
-from ..edge import loads_exact
+from ...core import money, numbers
+from ...core.numbers import NumberError, loads_exact
 from .errors import (
     INVALID_CHARGE_ID,
     INVALID_INVOICE_ID,
@@ -39,6 +39,8 @@ def parse_json(raw: bytes, *, optional: bool = False) -> dict[str, Any]:
         raise invalid({"body": "is required (a JSON object)"})
     try:
         document = loads_exact(raw)
+    except NumberError as exc:
+        raise invalid({"body": f"has a number that {exc}"}) from None
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise invalid({"body": "is not valid JSON"}) from None
     if not isinstance(document, dict):
@@ -207,7 +209,11 @@ class Reader:
         if not isinstance(value, list) or len(value) > limit:
             self.fail(key, f"must be a list of at most {limit} entries")
             return None
-        return _plain(value)  # type: ignore[no-any-return]
+        try:
+            return _plain(value)  # type: ignore[no-any-return]
+        except NumberError:
+            self.fail(key, "holds a whole number beyond 64 bits")
+            return None
 
     def done(self) -> None:
         if self.problems:
@@ -219,9 +225,12 @@ class Reader:
 
 
 def _plain(value: Any) -> Any:
-    """Decimals back to JSON-storable numbers (for free-form lists such as supportingDocs)."""
+    """Decimals back to JSON-storable numbers (for free-form lists such as supportingDocs);
+    NumberError for a whole number JSON renderers cannot write (beyond 64 bits)."""
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        value = int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return numbers.integer(str(value))
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
@@ -492,10 +501,11 @@ def _whole(params: QueryParams, name: str, default: int, low: int, high: int,
     raw = params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    try:
+        return numbers.whole(raw, low, high)
+    except NumberError:
         problems[name] = f"must be a whole number from {low} to {high}"
         return default
-    return int(raw)
 
 
 def list_query(params: QueryParams) -> ListQuery:
