@@ -37,6 +37,8 @@ def read_document(file: str) -> Any:
 
 
 def run(ns: argparse.Namespace) -> int:
+    import httpx
+
     from .testing.client import SandboxClient, SandboxError
 
     try:
@@ -52,7 +54,10 @@ def run(ns: argparse.Namespace) -> int:
     except SandboxError as exc:
         print(f"invoice-sandbox: {exc.message}", file=sys.stderr)
         return 1
-    except (OSError, ValueError) as exc:  # unreachable sandbox, unreadable file, bad JSON
+    except httpx.HTTPError as exc:
+        print(f"invoice-sandbox: cannot reach {ns.url}: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:  # unreadable file, not JSON
         print(f"invoice-sandbox: {exc}", file=sys.stderr)
         return 1
     print(f"restored {sum(rows.values())} rows into {ns.url}", file=sys.stderr)

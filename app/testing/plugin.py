@@ -28,6 +28,9 @@ TOKEN_ENV = "INVOICE_SANDBOX_TOKEN"
 RESET_CHOICES = ("each", "none")
 REPORT_ENTRIES = 50
 REPORT_BODY_CHARS = 2000
+# Request headers every client sends that tell nothing about a failure.
+QUIET_HEADERS = frozenset({"host", "user-agent", "accept-encoding", "connection", "content-length",
+                           "accept"})
 _CLIENT = pytest.StashKey["tuple[SandboxClient, int]"]()
 
 
@@ -128,6 +131,10 @@ def format_entries(entries: list[JournalEntry]) -> str:
         fault = f"  [fault: {entry.fault.get('action')}]" if entry.fault else ""
         lines.append(f"#{entry.id} {entry.provider or '-'} {entry.method} {target} -> "
                      f"{entry.status}{fault}")
+        headers = [f"{k}: {v}" for k, v in entry.request.headers.items()
+                   if k not in QUIET_HEADERS]
+        if headers:
+            lines.append(f"    headers: {'; '.join(headers)}")
         for side, message in (("request", entry.request), ("response", entry.response)):
             if message.body:
                 body = message.body[:REPORT_BODY_CHARS]
