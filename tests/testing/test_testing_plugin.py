@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -125,3 +128,44 @@ def test_a_suite_without_the_fixtures_starts_nothing(pytester: pytest.Pytester) 
         "    assert loaded == []\n"))
     result = run(pytester)
     result.assert_outcomes(passed=1)
+
+
+# --- the README's examples, run as written ----------------------------------------------------
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_blocks(language: str) -> dict[str, str]:
+    """The code blocks of "Testing your integration" whose first line names their file."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Testing your integration", 1)[1].split("\n## ", 1)[0]
+    blocks = section.split(f"```{language}\n")[1:]
+    named = {}
+    for block in blocks:
+        code = block.split("```", 1)[0]
+        first = code.splitlines()[0]
+        if first.startswith(("# ", "// ")) and "." in first:
+            named[first.split(" ", 1)[1].strip()] = code
+    return named
+
+
+def test_the_readme_pytest_example_passes(pytester: pytest.Pytester) -> None:
+    blocks = readme_blocks("python")
+    assert set(blocks) == {"billing.py", "test_billing.py"}
+    for name, code in blocks.items():
+        pytester.path.joinpath(name).write_text(code, encoding="utf-8")
+    result = run(pytester, "-n", "2")
+    result.assert_outcomes(passed=2)
+
+
+def test_the_readme_javascript_example_passes(tmp_path: Path,
+                                              served: Callable[..., ServedSandbox]) -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    [(name, code)] = readme_blocks("js").items()
+    (tmp_path / name).write_text(code, encoding="utf-8")
+    sandbox = served()
+    done = subprocess.run([node, "--test", name], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "INVOICE_SANDBOX_URL": sandbox.url}, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
