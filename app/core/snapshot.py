@@ -327,11 +327,12 @@ def restore(sandbox: Sandbox, doc: Any) -> dict[str, Any]:
     parsed = parse(doc)
     only_provider, only_tenant = parsed.scope.provider, parsed.scope.tenant
     with sandbox.db.write() as session:
-        counts = replace_rows(sql(session), parsed)
         # What a reset announces (journal, fault rules, throttles, generation) holds for a
-        # restore too: the state those services describe is gone.
+        # restore too: the state those services describe is gone. Announced first, so rows a
+        # handler clears or writes in travelling tables give way to the document's.
         sandbox.hooks.emit("reset", "sandbox", session, only_provider=only_provider,
                            only_tenant=only_tenant)
+        counts = replace_rows(sql(session), parsed)
     sandbox.tenants.forget()
     if parsed.clock is not None:
         instant, frozen = parsed.clock
