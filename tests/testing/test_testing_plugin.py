@@ -7,9 +7,12 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from conftest import ServedSandbox
+
+if TYPE_CHECKING:
+    from conftest import ServedSandbox
 
 pytest_plugins = ["pytester"]
 
