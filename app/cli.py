@@ -1,4 +1,4 @@
-"""The `invoice-sandbox` command: `serve` (the default), `reset` of a database file."""
+"""The `invoice-sandbox` command: `serve` (the default), `snapshot export|import`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import gc
 import sys
 from collections.abc import Sequence
 
+from . import snapshot_cli
 from .settings import Settings, SettingsError, env, parse_bool, parse_fixtures
 
 
@@ -23,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="run the sandbox server (default)")
     _add_serve_flags(serve)
+    snapshot_cli.add_parser(sub)
     return parser
 
 
@@ -49,6 +51,9 @@ def _add_serve_flags(p: argparse.ArgumentParser) -> None:
                         "[INVOICE_SANDBOX_PAYONE_ERROR_STATUS]")
     p.add_argument("--log-level", default=env("log_level") or "warning",
                    help="uvicorn log level [INVOICE_SANDBOX_LOG_LEVEL]")
+    p.add_argument("--snapshot", default=env("snapshot"),
+                   help="start from this snapshot file (replacing the database's state) "
+                        "[INVOICE_SANDBOX_SNAPSHOT]")
 
 
 def settings_from(ns: argparse.Namespace) -> Settings:
@@ -79,17 +84,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args or args[0].startswith("-") and args[0] not in ("-h", "--help"):
         args.insert(0, "serve")
     ns = _parser().parse_args(args)
+    if ns.command == "snapshot":
+        return snapshot_cli.run(ns)
     try:
         settings = settings_from(ns)
-        return serve(settings)
+        return serve(settings, ns.snapshot)
     except SettingsError as exc:
         print(f"invoice-sandbox: {exc}", file=sys.stderr)
         return 2
 
 
-def serve(settings: Settings) -> int:
+def serve(settings: Settings, snapshot_file: str | None = None) -> int:
     import uvicorn
 
+    from .core import snapshot
     from .core.db import DatabaseUnavailable
     from .core.fixtures import FixtureError
     from .main import create_app
@@ -99,6 +107,12 @@ def serve(settings: Settings) -> int:
     except (DatabaseUnavailable, FixtureError) as exc:
         print(f"invoice-sandbox: {exc}", file=sys.stderr)
         return 2
+    if snapshot_file:
+        try:
+            snapshot.restore(application.state.sandbox, snapshot_cli.read_document(snapshot_file))
+        except (OSError, ValueError) as exc:  # SnapshotError is a ValueError with the reason
+            print(f"invoice-sandbox: snapshot {snapshot_file}: {exc}", file=sys.stderr)
+            return 2
     # What start-up built (modules, the app, table metadata: ~100k objects) lives as long as
     # the process; frozen, it is left out of the collector's full passes, which otherwise
     # pause every request in flight for tens of milliseconds now and then.

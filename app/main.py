@@ -24,7 +24,7 @@ from .core.targets import OwnEndpoints
 from .core.tenancy import TenantDirectory
 from .providers import harvest, maast, payone, transportone
 from .providers.edge import ProviderEdge
-from .sandbox import checkout, control, faults, journal
+from .sandbox import checkout, control, faults, journal, snapshot
 from .sandbox.errors import control_error
 from .settings import Settings
 
@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     application.include_router(control.build_router(sandbox, [e.name for e in edges]))
     application.include_router(checkout.build_router(sandbox))
+    application.include_router(snapshot.build_router(sandbox, [e.name for e in edges]))
     return application
 
 
