@@ -23,12 +23,13 @@ from .core.tenancy import TenantDirectory
 from .core.webhooks import DeliveryWorker
 from .providers import harvest, maast, payone, transportone
 from .providers.edge import ProviderEdge
-from .sandbox import checkout, control, faults, journal
+from .sandbox import checkout, control, control_openapi, docs, faults, guard, journal
 from .sandbox.errors import control_error
 from .settings import Settings
 
 log = logging.getLogger("invoice_sandbox")
 
+CONTROL_OPENAPI = "/_sandbox/openapi.json"
 EDGE_FACTORIES = (maast.edge, payone.edge, transportone.edge, harvest.edge)
 
 
@@ -76,8 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Control plane of the invoice sandbox. Provider APIs are served on their "
                     "real paths; their descriptions live under /_sandbox/openapi/.",
         lifespan=lifespan,
-        openapi_url="/_sandbox/openapi.json",
-        docs_url="/_sandbox/docs",
+        openapi_url=CONTROL_OPENAPI,
+        docs_url=None,  # served from packaged assets by `docs.install`
         redoc_url=None,
     )
     application.state.sandbox = sandbox
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # first, so the journal also records what fault injection did to a request.
     application.state.faults = faults.install(application, sandbox, edges)
     application.state.journal = journal.install(application, sandbox, edges)
+    guard.install(application, settings)
 
     def edge_for(request: Request) -> ProviderEdge | None:
         path = request.url.path
@@ -120,6 +122,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     application.include_router(control.build_router(sandbox, [e.name for e in edges]))
     application.include_router(checkout.build_router(sandbox))
+    docs.install(application, CONTROL_OPENAPI)
+    control_openapi.install(application)
     return application
 
 
