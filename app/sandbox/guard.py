@@ -167,13 +167,14 @@ def _presented_token(headers: dict[bytes, bytes]) -> bytes | None:
         except Exception:  # a malformed Cookie header carries no token
             return None
         if COOKIE in jar:
-            value: str = jar[COOKIE].value
-            return value.encode("latin-1")
+            kept: str = jar[COOKIE].value
+            return kept.encode("latin-1")
     return None
 
 
 def _query_token(scope: Scope) -> bytes | None:
-    for key, value in parse_qsl(scope["query_string"].decode("latin-1")):
+    query: str = scope["query_string"].decode("latin-1")
+    for key, value in parse_qsl(query):
         if key == "token":
             return value.encode("latin-1")
     return None
