@@ -89,15 +89,21 @@ auth = base64.b64encode(b":maast-demo-key").decode()
 request = urllib.request.Request(f"http://127.0.0.1:{port}/platform{path}", data=body,
                                  method=method, headers={"Authorization": f"Basic {auth}",
                                                          "Content-Type": "application/json"})
-with urllib.request.urlopen(request, timeout=10) as response:
-    answer = json.load(response)
+try:
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer = json.load(response)
+except OSError as exc:  # HTTPError included: one line with the answer's body
+    detail = exc.read().decode(errors="replace")[:300] if hasattr(exc, "read") else ""
+    sys.exit(f"{method} {path}: {exc} {detail}")
 if answer.get("code") != 0:
     sys.exit(f"{method} {path}: {answer}")
 print(json.dumps(answer["data"]))
 EOF
 }
 number="CI-$(date +%s)"
-created=$(maast POST /invoice "{\"customer_id\": \"CI\", \"invoice_number\": \"$number\", \
+created=$(maast POST /invoice "{\"customer_id\": \"CI\", \"invoice_number\": \"$number\",
+  \"save_customer\": true, \"billing_contact\": {\"first_name\": \"C\", \"last_name\": \"I\",
+  \"email_address\": \"ci@example.com\"},
   \"line_items\": [{\"quantity\": 1, \"description\": \"Check\", \"unit_cost\": 12.5}]}" 2>&1) \
   || fail "write a Maast invoice" "$created"
 id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["invoice_id"])' "$created")

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from sqlmodel import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
 from . import __version__
@@ -111,6 +112,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if edge is not None:  # provider routes parse their own input; this is a safety net
             return edge.server_error(request)
         return control_error(400, "invalid_request", str(exc.errors()))
+
+    @application.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        # The client left, or was timed out mid-body (see server.TimedProtocol): nobody reads
+        # this answer, and it is no server error to log.
+        return Response(status_code=400)
 
     @application.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:

@@ -78,6 +78,9 @@ def bind(host: str, port: int) -> socket.socket:
         if exc.errno == errno.EACCES:
             raise SettingsError(f"not allowed to listen on {host}:{port}") from None
         raise SettingsError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    # Listening from here on: a client that connects while the application starts up waits in
+    # the backlog instead of being refused.
+    sock.listen(2048)
     sock.set_inheritable(True)  # worker processes serve the same socket
     return sock
 

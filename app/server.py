@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
@@ -74,5 +76,15 @@ def config_for(application: Any, settings: Settings) -> uvicorn.Config:
     )
 
 
+class _Server(uvicorn.Server):
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            # uvicorn raises a captured SIGTERM/SIGINT again once it has shut down, so the
+            # process dies of it (status 143). Shut down gracefully, the command exits 0.
+            self._captured_signals.clear()
+
+
 def run(application: Any, settings: Settings, sock: socket.socket) -> None:
-    uvicorn.Server(config_for(application, settings)).run(sockets=[sock])
+    _Server(config_for(application, settings)).run(sockets=[sock])
