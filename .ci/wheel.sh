@@ -47,8 +47,12 @@ export PYTHONPATH=$work/project
 for name in $(env | grep -o '^INVOICE_SANDBOX_[A-Z_]*'); do unset "$name"; done
 
 run "import beside a user app" "$work/venv/bin/python" -c '
+import importlib, importlib.util
 import app, invoice_sandbox.main, invoice_sandbox.cli
-assert app.USER_APP and invoice_sandbox.main.__file__.find("site-packages") > 0'
+assert app.USER_APP and invoice_sandbox.main.__file__.find("site-packages") > 0
+if importlib.util.find_spec("invoice_sandbox.testing"):  # the module a pytest plugin imports
+    importlib.import_module("invoice_sandbox.testing")
+assert app.USER_APP'
 port=$("$work/venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$work/venv/bin/invoice-sandbox" --port "$port" >"$work/server.log" 2>&1 &
 server=$!
