@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from sqlmodel import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
 from . import __version__
@@ -24,12 +25,13 @@ from .core.targets import OwnEndpoints
 from .core.tenancy import TenantDirectory
 from .providers import harvest, maast, payone, transportone
 from .providers.edge import ProviderEdge
-from .sandbox import checkout, control, faults, journal, snapshot
+from .sandbox import checkout, control, control_openapi, docs, faults, guard, journal, snapshot
 from .sandbox.errors import control_error
 from .settings import Settings
 
 log = logging.getLogger("invoice_sandbox")
 
+CONTROL_OPENAPI = "/_sandbox/openapi.json"
 EDGE_FACTORIES = (maast.edge, payone.edge, transportone.edge, harvest.edge)
 
 
@@ -79,8 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Control plane of the invoice sandbox. Provider APIs are served on their "
                     "real paths; their descriptions live under /_sandbox/openapi/.",
         lifespan=lifespan,
-        openapi_url="/_sandbox/openapi.json",
-        docs_url="/_sandbox/docs",
+        openapi_url=CONTROL_OPENAPI,
+        docs_url=None,  # served from packaged assets by `docs.install`
         redoc_url=None,
     )
     application.state.sandbox = sandbox
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # first, so the journal also records what fault injection did to a request.
     application.state.faults = faults.install(application, sandbox, edges)
     application.state.journal = journal.install(application, sandbox, edges)
+    guard.install(application, settings)
 
     def edge_for(request: Request) -> ProviderEdge | None:
         path = request.url.path
@@ -113,6 +116,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return edge.server_error(request)
         return control_error(400, "invalid_request", str(exc.errors()))
 
+    @application.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        # The client left, or was timed out mid-body (see server.TimedProtocol): nobody reads
+        # this answer, and it is no server error to log.
+        return Response(status_code=400)
+
     @application.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -124,6 +133,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     application.include_router(control.build_router(sandbox, [e.name for e in edges]))
     application.include_router(checkout.build_router(sandbox))
     application.include_router(snapshot.build_router(sandbox, [e.name for e in edges]))
+    docs.install(application, CONTROL_OPENAPI)
+    control_openapi.install(application)
     return application
 
 

@@ -32,6 +32,16 @@ class Settings:
     # PayOne answers business errors with HTTP 200 like the real service; 400 is an option.
     payone_error_status: int = 200
     log_level: str = "warning"
+    # Control-plane protection (see app/sandbox/guard.py): a token every /_sandbox/ call must
+    # carry, and the Host names the sandbox's own pages answer to (empty: any).
+    control_token: str | None = None
+    allowed_hosts: tuple[str, ...] = ()
+    # Slow clients: a request must arrive whole within `request_timeout` seconds of its first
+    # byte; an idle keep-alive connection is closed after `keep_alive_timeout`; past
+    # `limit_concurrency` open connections new requests get 503.
+    request_timeout: float = 10.0
+    keep_alive_timeout: float = 5.0
+    limit_concurrency: int = 512
     options: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -55,6 +65,28 @@ def parse_fixtures(value: str | None) -> Path | None:
     if not path.is_dir():
         raise SettingsError(f"fixtures directory {value!r} does not exist")
     return path
+
+
+def parse_hosts(value: str | None) -> tuple[str, ...]:
+    """A comma-separated list of host names; `*.example` admits every subdomain of example."""
+    if not value:
+        return ()
+    hosts = tuple(h.strip().lower() for h in value.split(",") if h.strip())
+    for host in hosts:
+        bare = host.removeprefix("*.")
+        if not bare or any(c in bare for c in "/:@*?# "):
+            raise SettingsError(f"--allowed-hosts: {host!r} is not a host name")
+    return hosts
+
+
+def parse_number(value: str, name: str, *, low: float, high: float) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {value!r}") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}, not {value}")
+    return number
 
 
 def parse_bool(value: str, name: str) -> bool:

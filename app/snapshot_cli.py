@@ -18,6 +18,7 @@ DEFAULT_URL = "http://127.0.0.1:8080"
 def add_parser(sub: Any) -> None:
     """The `snapshot` subcommand, on the CLI's subparsers."""
     parser = sub.add_parser("snapshot", help="export or import the state of a running sandbox")
+    parser.set_defaults(run=run)
     actions = parser.add_subparsers(dest="snapshot_action", required=True)
     for name, text in (("export", "write the state to FILE ('-': standard output)"),
                        ("import", "replace the state with FILE's ('-': standard input)")):

@@ -30,7 +30,8 @@ def test_bad_flags_and_databases_fail_with_one_line(tmp_path: Path) -> None:
     broken_fixtures = tmp_path / "fixtures"
     broken_fixtures.mkdir()
     (broken_fixtures / "maast.toml").write_text("[[tenants]\napi_key = ", encoding="utf-8")
-    port = str(free_port())
+    # Each case that gets as far as binding needs a port of its own: they run side by side.
+    port, port2, port3, port4 = (str(free_port()) for _ in range(4))
     fresh = str(tmp_path / "fresh.db")
     cases: list[tuple[list[str], dict[str, str], str]] = [
         (["serve", "--port", "abc"], {}, "--port"),
@@ -41,9 +42,9 @@ def test_bad_flags_and_databases_fail_with_one_line(tmp_path: Path) -> None:
         (["serve", "--bogus"], {}, "--bogus"),
         (["serve", "--public-url", "ftp://example.com"], {}, "--public-url"),
         (["serve", "--fixtures", str(tmp_path / "missing")], {}, "does not exist"),
-        (["serve", "--port", port, "--db", "/nonexistent/dir/x.db"], {}, "does not exist"),
-        (["serve", "--port", port, "--db", str(garbage)], {}, "garbage.db"),
-        (["serve", "--port", port, "--db", fresh, "--fixtures", str(broken_fixtures)], {},
+        (["serve", "--port", port2, "--db", "/nonexistent/dir/x.db"], {}, "does not exist"),
+        (["serve", "--port", port3, "--db", str(garbage)], {}, "garbage.db"),
+        (["serve", "--port", port4, "--db", fresh, "--fixtures", str(broken_fixtures)], {},
          "maast.toml"),
     ]
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("INVOICE_SANDBOX_")}
