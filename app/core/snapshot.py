@@ -197,12 +197,11 @@ def _check_header(doc: Mapping[str, Any]) -> None:
     if version < VERSION:
         raise SnapshotError("snapshot_version",
                             f"snapshot format version {version} is older than this sandbox reads "
-                            f"({VERSION}); export it again from a sandbox of this version",
-                            422)
+                            f"({VERSION}); export it again from a sandbox of this version")
     if version > VERSION:
         raise SnapshotError("snapshot_version",
                             f"snapshot format version {version} is newer than this sandbox reads "
-                            f"({VERSION}); upgrade invoice-sandbox to restore it", 422)
+                            f"({VERSION}); upgrade invoice-sandbox to restore it")
 
 
 def _optional_text(value: Any, name: str) -> str | None:
@@ -228,7 +227,7 @@ def parse(doc: Any) -> Parsed:
     unknown = sorted(set(tables) - set(known))
     if unknown:
         raise SnapshotError("snapshot_schema", f"this sandbox has no tables {unknown}: the "
-                                               "snapshot comes from another version", 422)
+                                               "snapshot comes from another version")
     rows = {name: _rows(known[name], body) for name, body in tables.items()}
     _check_tenants(rows.get(Tenant.__tablename__, []), scope)
     return Parsed(scope, _clock(doc.get("clock")) if scope.whole else None, rows)
@@ -243,7 +242,7 @@ def _rows(table: Table, body: Any) -> list[dict[str, Any]]:
     if unknown:
         raise SnapshotError("snapshot_schema", f"{table.name}: this sandbox has no columns "
                                                f"{unknown}: the snapshot comes from another "
-                                               "version", 422)
+                                               "version")
     codecs = [_codec(table.columns[name]) for name in names]
     out = []
     for index, row in enumerate(body["rows"]):

@@ -16,7 +16,8 @@ from fastapi.openapi.utils import get_openapi
 
 ERROR_REF = {"$ref": "#/components/schemas/ControlError"}
 REASONS = {
-    400: "Malformed input (bad JSON, unknown keys, values out of range, unknown provider)",
+    400: "Malformed input (bad JSON, unknown keys, values out of range, unknown provider), or a "
+         "snapshot of another format version",
     401: "A control token is configured and the call did not carry it",
     402: "The card was declined",
     403: "Refused by the guard: a cross-site write, or a Host not in the allowed hosts",
@@ -45,6 +46,8 @@ ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("get", "/_sandbox/faults/{rule_id}"): (404,),
     ("delete", "/_sandbox/faults/{rule_id}"): (404,),
     ("post", "/_sandbox/checkout/{token}/pay"): (400, 402, 404, 409, 413),
+    ("get", "/_sandbox/snapshot"): (400,),
+    ("post", "/_sandbox/snapshot"): (400, 409, 413),
     ("get", _P1): (404,),
     ("post", _P1): (400, 404, 413),
     ("post", f"{_P1}/invoices/{{invoice_id}}/approve-refund"): (404, 409),

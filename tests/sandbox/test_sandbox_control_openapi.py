@@ -157,6 +157,12 @@ def test_every_operation_answers_as_documented(demo_client: TestClient) -> None:
     call("POST", f"{T1}/openapi-t/autoapproval-configuration", 200, json={"enabled": False})
     call("GET", f"{T1}/openapi-t/autoapproval-configuration", 200)
 
+    call("GET", "/_sandbox/snapshot?provider=nobody", 400)
+    document = call("GET", "/_sandbox/snapshot", 200)
+    call("POST", "/_sandbox/snapshot", 400, json=[])
+    call("POST", "/_sandbox/snapshot", 400, json={**document, "version": 999})
+    call("POST", "/_sandbox/snapshot", 200, json=document)
+
     documented = {(method, path) for path, operations in call.spec["paths"].items()
                   for method in operations}
     assert documented - call.seen == set(), "operations never exercised"

@@ -208,21 +208,21 @@ def refused(http: TestClient, document: Any, status: int, code: str) -> str:
 def test_a_snapshot_of_another_version_is_refused_with_its_reason(
         demo_client: TestClient) -> None:
     snapshot = ok(demo_client.get("/_sandbox/snapshot"))
-    older = refused(demo_client, {**snapshot, "version": 0}, 422, "snapshot_version")
+    older = refused(demo_client, {**snapshot, "version": 0}, 400, "snapshot_version")
     assert "older" in older and "export it again" in older
-    newer = refused(demo_client, {**snapshot, "version": 99}, 422, "snapshot_version")
+    newer = refused(demo_client, {**snapshot, "version": 99}, 400, "snapshot_version")
     assert "newer" in newer and "upgrade" in newer
     unknown = refused(demo_client, {**snapshot, "tables": {**snapshot["tables"],
                                                            "gadgets": {"columns": [],
                                                                        "rows": []}}},
-                      422, "snapshot_schema")
+                      400, "snapshot_schema")
     assert "gadgets" in unknown
     tenants = snapshot["tables"]["tenants"]
     extra = {"columns": [*tenants["columns"], "colour"],
              "rows": [[*row, "red"] for row in tenants["rows"]]}
     assert "colour" in refused(demo_client, {**snapshot, "tables": {**snapshot["tables"],
                                                                     "tenants": extra}},
-                               422, "snapshot_schema")
+                               400, "snapshot_schema")
 
 
 def test_malformed_snapshots_are_refused(demo_client: TestClient) -> None:
