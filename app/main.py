@@ -23,7 +23,7 @@ from .core.tenancy import TenantDirectory
 from .core.webhooks import DeliveryWorker
 from .providers import harvest, maast, payone, transportone
 from .providers.edge import ProviderEdge
-from .sandbox import checkout, control, faults, journal
+from .sandbox import checkout, control, dashboard, faults, journal
 from .sandbox.errors import control_error
 from .settings import Settings
 
@@ -119,7 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return control_error(500, "internal_error", "unexpected server error")
 
     application.include_router(control.build_router(sandbox, [e.name for e in edges]))
-    application.include_router(checkout.build_router(sandbox))
+    application.include_router(checkout.build_router(sandbox, edges))
+    dashboard.install(application, sandbox, edges)
     return application
 
 
