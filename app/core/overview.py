@@ -205,4 +205,6 @@ def lifecycle_events(invoice: Invoice, events: list[InvoiceEvent]) -> list[dict[
             found.append({"event": label, "at": stamp})
     for event in events:
         found.append({"event": event.kind, "at": iso_utc(event.created_at)})
-    return sorted(found, key=lambda e: e["at"])
+    # A transition often sets its own stamp and the state's entry stamp at the same instant.
+    unique = {(e["event"], e["at"]): e for e in found}
+    return sorted(unique.values(), key=lambda e: e["at"])
