@@ -13,11 +13,13 @@ const routes = [
 ];
 
 let leave = null; // the current page's cleanup (e.g. closing the journal's event stream)
+let latest = 0; // renders overlap when the hash changes quickly; only the newest is shown
 
 async function render() {
   const [hash, search] = location.hash.split("?");
   const params = new URLSearchParams(search || "");
   const main = document.getElementById("main");
+  const mine = ++latest;
   if (leave) { leave(); leave = null; }
   for (const link of document.querySelectorAll("#nav a")) {
     const target = link.getAttribute("href");
@@ -27,7 +29,11 @@ async function render() {
   for (const [pattern, page] of routes) {
     const match = (hash || "#/").match(pattern);
     if (match) {
-      leave = (await page(main, params, ...match.slice(1))) || null;
+      const view = document.createElement("div");
+      const cleanup = (await page(view, params, ...match.slice(1))) || null;
+      if (mine !== latest) { if (cleanup) cleanup(); return; }
+      leave = cleanup;
+      main.replaceChildren(view);
       refreshClock();
       return;
     }

@@ -98,7 +98,7 @@ export async function invoices(main, params) {
       <label>Tenant <select name="tenant">${options(keys, query.tenant || "")}</select></label>
       <label>Status <input name="status" value="${esc(query.status || "")}" size="12" placeholder="e.g. PAID"></label>
       <label>Search <input name="q" type="search" value="${esc(query.q || "")}" placeholder="number or id" size="16"></label>
-      <button type="submit">Filter</button>
+      <button type="submit">Filter invoices</button>
       <button type="button" class="ghost" id="clear-filters">Clear filters</button>
     </form>
     <section class="panel" aria-labelledby="list-title">
@@ -279,7 +279,7 @@ export async function journal(main, params) {
       <label>Method <select name="method">${options(methods, filters.method || "")}</select></label>
       <label>Status <input name="status" value="${esc(filters.status || "")}" size="6" placeholder="4xx"></label>
       <label>Path contains <input name="path" value="${esc(filters.path || "")}" size="18"></label>
-      <button type="submit">Filter</button>
+      <button type="submit">Filter requests</button>
       <button type="button" class="ghost" id="clear-journal">Clear journal</button>
       <span class="live" id="live" role="status">connecting</span>
     </form>
@@ -342,7 +342,7 @@ export async function clock(main) {
           <button type="submit" class="ghost">Set clock</button></form></section>
       <section class="panel" aria-labelledby="adv-title"><h2 id="adv-title">Advance</h2>
         <form class="row" id="advance-form">
-          <label>By <input type="number" name="amount" id="advance-amount" min="0" step="any" value="1" required size="6"></label>
+          <label>Advance by <input type="number" name="amount" id="advance-amount" min="0" step="any" value="1" required size="6"></label>
           <label>Unit <select name="unit" id="advance-unit"><option value="60">minutes</option><option value="3600">hours</option>
             <option value="86400" selected>days</option></select></label>
           <button type="submit" id="advance">Advance clock</button></form>
@@ -448,8 +448,8 @@ export async function reset(main) {
         <label class="radio"><input type="radio" name="scope" value="tenant"> One tenant</label>
       </fieldset>
       <div class="row">
-        <label>Provider <select name="provider" id="reset-provider">${options(PROVIDERS, "", "Choose")}</select></label>
-        <label>Tenant <select name="tenant" id="reset-tenant"><option value="">Choose</option>${tenants.map((t, n) =>
+        <label>Provider to reset <select name="provider" id="reset-provider">${options(PROVIDERS, "", "Choose")}</select></label>
+        <label>Tenant to reset <select name="tenant" id="reset-tenant"><option value="">Choose</option>${tenants.map((t, n) =>
           `<option value="${n}">${esc(PROVIDER_NAMES[t.provider])} · ${esc(t.key)} (${t.invoice_count} invoices)</option>`).join("")}</select></label>
         <button type="submit" class="danger" id="reset">Reset</button>
       </div>
