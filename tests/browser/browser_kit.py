@@ -43,7 +43,8 @@ class Guard:
 
 
 @contextmanager
-def browser_page(base_url: str, width: int = 1280, height: int = 800) -> Iterator[tuple[Any, Guard]]:
+def browser_page(base_url: str, width: int = 1280,
+                 height: int = 800) -> Iterator[tuple[Any, Guard]]:
     from playwright.sync_api import sync_playwright
 
     assert CHROMIUM is not None, "Chromium is not installed"
