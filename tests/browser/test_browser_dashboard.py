@@ -164,7 +164,7 @@ def test_a_new_request_appears_in_the_live_journal(dash: Dashboard) -> None:
     exchange = entry.locator(".exchange")
     assert "Authorization: Basic [redacted]" in exchange.text_content().replace(
         "authorization", "Authorization")
-    assert '"status":"OUTSTANDING"' in exchange.text_content()
+    assert '"status": "OUTSTANDING"' in exchange.text_content()
 
     page.get_by_label("Method").select_option("GET")
     page.get_by_role("button", name="Filter requests").click()

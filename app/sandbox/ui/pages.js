@@ -37,7 +37,7 @@ export async function overview(main) {
     return `<tr>
       <td>${esc(PROVIDER_NAMES[t.provider] || t.provider)}</td>
       <td><a href="#/invoices?provider=${esc(t.provider)}&tenant=${encodeURIComponent(t.key)}" class="num">${esc(t.key)}</a>
-        <div class="muted">${esc(t.name)}</div></td>
+        ${t.name !== t.key ? `<div class="muted">${esc(t.name)}</div>` : ""}</td>
       <td class="n">${t.invoice_count}</td>
       <td><details><summary>Credentials and curl</summary>${creds}</details></td></tr>`;
   }).join("");
@@ -49,19 +49,17 @@ export async function overview(main) {
   const clock = summary.data.clock;
   main.innerHTML = `<h1>Overview</h1>
     <div class="grid providers">${cards}</div>
-    <div class="grid detail">
-      <section class="panel" aria-labelledby="tenants-title"><h2 id="tenants-title">Tenants</h2>
-        <div class="table-wrap"><table><thead><tr><th scope="col">Provider</th><th scope="col">Tenant</th>
-        <th scope="col" class="n">Invoices</th><th scope="col">Access</th></tr></thead><tbody>${rows ||
-        '<tr><td colspan="4" class="empty">No tenants: call a provider API with any credentials to create one.</td></tr>'}</tbody></table></div></section>
-      <div>
-        <section class="panel" aria-labelledby="clock-title"><h2 id="clock-title">Clock</h2>
-          <p class="mono">${when(clock.now)}</p><p>${clock.frozen ? "Frozen" : "Running"} · <a href="#/clock">Move time</a></p></section>
-        <section class="panel" aria-labelledby="faults-title"><h2 id="faults-title">Faults</h2>
-          ${rules ? `<ul>${rules}</ul>` : '<p class="muted">No fault rules: every call answers normally.</p>'}
-          <a href="#/faults">Manage faults</a></section>
-      </div>
+    <div class="grid two">
+      <section class="panel" aria-labelledby="clock-title"><h2 id="clock-title">Clock</h2>
+        <p><span class="mono">${when(clock.now)}</span> · ${clock.frozen ? "frozen" : "running"} · <a href="#/clock">Move time</a></p></section>
+      <section class="panel" aria-labelledby="faults-title"><h2 id="faults-title">Faults</h2>
+        ${rules ? `<ul>${rules}</ul>` : '<p class="muted">No fault rules: every call answers normally.</p>'}
+        <a href="#/faults">Manage faults</a></section>
     </div>
+    <section class="panel" aria-labelledby="tenants-title"><h2 id="tenants-title">Tenants</h2>
+      <div class="table-wrap"><table class="tenants"><thead><tr><th scope="col">Provider</th><th scope="col">Tenant</th>
+      <th scope="col" class="n">Invoices</th><th scope="col">Access</th></tr></thead><tbody>${rows ||
+      '<tr><td colspan="4" class="empty">No tenants: call a provider API with any credentials to create one.</td></tr>'}</tbody></table></div></section>
     <section class="panel" aria-labelledby="deliveries-title"><h2 id="deliveries-title">Recent deliveries</h2>
       ${deliveries ? `<div class="table-wrap"><table><thead><tr><th scope="col">Created</th><th scope="col">Event</th><th scope="col">Target</th>
       <th scope="col">State</th><th scope="col" class="n">Attempts</th></tr></thead><tbody>${deliveries}</tbody></table></div>`
@@ -187,7 +185,7 @@ export async function invoice(main, params, provider, id) {
         <section class="panel" aria-labelledby="lines-title"><h2 id="lines-title">Lines</h2>
           <div class="table-wrap"><table><thead><tr><th scope="col">Description</th><th scope="col" class="n">Qty</th>
           <th scope="col" class="n">Unit</th><th scope="col" class="n">Amount</th></tr></thead><tbody>${lines}</tbody></table></div>
-          <dl class="kv"><dt>Subtotal</dt><dd>${esc(i.sub_total)}</dd>
+          <dl class="kv totals"><dt>Subtotal</dt><dd>${esc(i.sub_total)}</dd>
           ${i.discount !== "0" && !/^0\.0+$/.test(i.discount) ? `<dt>Discount</dt><dd>-${esc(i.discount)}</dd>` : ""}
           <dt>Tax</dt><dd>${esc(i.tax)}</dd><dt>Total</dt><dd class="big">${money(i.total, cur)}</dd>
           <dt>Refunded</dt><dd>${esc(i.refunded)}</dd></dl></section>
@@ -241,13 +239,18 @@ export async function invoice(main, params, provider, id) {
 
 // --- journal ----------------------------------------------------------------------------------
 
+function readable(body) {
+  if (!/^\s*[[{]/.test(body)) return body;
+  try { return JSON.stringify(JSON.parse(body), null, 2); } catch { return body; }
+}
+
 function exchange(entry) {
   const headers = (h) => Object.entries(h).map(([k, v]) => `${k}: ${v}`).join("\n");
   const query = entry.query ? `?${entry.query}` : "";
   return `<div class="exchange">
-    <div><h3>Request</h3><pre>${esc(`${entry.method} ${entry.path}${query}\n${headers(entry.request.headers)}\n\n${entry.request.body}`)}</pre></div>
+    <div><h3>Request</h3><pre>${esc(`${entry.method} ${entry.path}${query}\n${headers(entry.request.headers)}\n\n${readable(entry.request.body)}`)}</pre></div>
     <div><h3>Response ${esc(entry.status)}${entry.fault ? ` · fault ${esc(entry.fault.action || "")}` : ""}</h3>
-      <pre>${esc(`${headers(entry.response.headers)}\n\n${entry.response.body}`)}</pre></div></div>`;
+      <pre>${esc(`${headers(entry.response.headers)}\n\n${readable(entry.response.body)}`)}</pre></div></div>`;
 }
 
 function journalItem(entry, fresh) {
