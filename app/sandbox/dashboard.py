@@ -40,7 +40,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 POLL_SECONDS = 0.25
 KEEPALIVE_SECONDS = 10.0
-STREAM_SECONDS = 30.0  # a stream ends after this; EventSource reconnects with Last-Event-ID
+STREAM_SECONDS = 15.0  # a stream ends after this; EventSource reconnects with Last-Event-ID
 _STATUS = re.compile(r"^[1-5](?:\d\d|xx)$", re.IGNORECASE)
 
 
