@@ -25,7 +25,17 @@ from .core.targets import OwnEndpoints
 from .core.tenancy import TenantDirectory
 from .providers import harvest, maast, payone, transportone
 from .providers.edge import ProviderEdge
-from .sandbox import checkout, control, control_openapi, docs, faults, guard, journal, snapshot
+from .sandbox import (
+    checkout,
+    control,
+    control_openapi,
+    dashboard,
+    docs,
+    faults,
+    guard,
+    journal,
+    snapshot,
+)
 from .sandbox.errors import control_error
 from .settings import Settings
 
@@ -131,8 +141,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return control_error(500, "internal_error", "unexpected server error")
 
     application.include_router(control.build_router(sandbox, [e.name for e in edges]))
-    application.include_router(checkout.build_router(sandbox))
+    application.include_router(checkout.build_router(sandbox, edges))
     application.include_router(snapshot.build_router(sandbox, [e.name for e in edges]))
+    dashboard.install(application, sandbox, edges)
     docs.install(application, CONTROL_OPENAPI)
     control_openapi.install(application)
     return application

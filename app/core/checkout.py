@@ -24,6 +24,34 @@ DECLINED_CARDS = {
     "4000000000000119": ("processing_error", "An error occurred while processing your card."),
 }
 
+# Every outcome a tester can pick, as shown on the checkout page: (number, outcome, what happens).
+TEST_CARDS = (
+    (DEFAULT_CARD, "approved", "The payment is approved."),
+    *((number, code, message) for number, (code, message) in DECLINED_CARDS.items()),
+)
+# Why an invoice in a state that takes no payment cannot be paid, by status (any provider).
+REFUSALS = {
+    "paid": "This invoice has been paid in full.",
+    "authorized": "This invoice has already been paid (the payment is authorized).",
+    "canceled": "This invoice was canceled by the merchant.",
+    "cancelled": "This invoice was canceled by the merchant.",
+    "closed": "This invoice was closed by the merchant.",
+    "expired": "This payment link has expired.",
+    "inactive": "This invoice was deactivated by the merchant.",
+    "refunded": "This invoice was paid and then refunded.",
+    "pending_refund_approval": "This invoice was paid; a refund is waiting for approval.",
+}
+
+
+def refusal(invoice: Invoice) -> str | None:
+    """Why the customer cannot pay this invoice now, or None when they can."""
+    if invoices.lifecycle_of(invoice).allows("record_payment", invoice.status):
+        if invoice.balance_minor > 0:
+            return None
+        return REFUSALS["paid"]
+    return REFUSALS.get(invoice.status.lower(),
+                        f"This invoice cannot be paid while it is {invoice.status}.")
+
 
 class CardDeclined(CoreError):
     def __init__(self, reason: str, message: str) -> None:

@@ -73,6 +73,9 @@ class Invoice(SQLModel, table=True):
     __table_args__ = (
         Index("ix_invoices_tenant_ref", "tenant_id", "ref"),
         Index("ix_invoices_tenant_status", "tenant_id", "status"),
+        # The dashboard's newest-first listing across tenants, and finding what expired.
+        Index("ix_invoices_created_at", "created_at"),
+        Index("ix_invoices_expires_at", "expires_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

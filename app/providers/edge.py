@@ -10,11 +10,45 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from ..core import numbers
+from ..core.overview import Breakdown
 from ..core.sandbox import FixtureLoader, Sandbox
+from ..core.tables import Invoice, Tenant
 
 ErrorRenderer = Callable[[Request], Response]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A body exactly as the provider's API answers it."""
+
+    media_type: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Move:
+    """A lifecycle move the sandbox's control plane offers for an invoice."""
+
+    label: str
+    method: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Views:
+    """How the dashboard and the checkout page show a provider's data, each through the
+    provider's own rendering: the invoice as its API returns it (`render`), its lines and tax
+    (`breakdown`), a tenant's credentials with a ready curl line (`access`, given the base URL),
+    the merchant's display name, and the control-plane moves open to an invoice."""
+
+    render: Callable[[Session, Invoice, Tenant], Rendered]
+    breakdown: Callable[[Session, Invoice], Breakdown]
+    access: Callable[[Tenant, str], dict[str, str]]
+    merchant: Callable[[Tenant], str]
+    moves: Callable[[Invoice, Tenant], list[Move]] = lambda invoice, tenant: []
 
 
 class EdgeRouter(APIRouter):
@@ -46,6 +80,7 @@ class ProviderEdge:
     not_found: ErrorRenderer  # unknown path or method under a prefix
     server_error: ErrorRenderer  # unexpected fault, in the provider's own shape
     fixture_loader: FixtureLoader | None = None
+    views: Views | None = None
 
     def owns(self, path: str) -> bool:
         return any(path == p.rstrip("/") or path.startswith(p) for p in self.prefixes)

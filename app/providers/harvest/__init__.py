@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...core.sandbox import Sandbox
 from ..edge import ProviderEdge
-from . import errors, fixtures, routes
+from . import errors, fixtures, routes, views
 
 
 def edge(sandbox: Sandbox) -> ProviderEdge:
@@ -16,4 +16,5 @@ def edge(sandbox: Sandbox) -> ProviderEdge:
         not_found=errors.not_found,
         server_error=errors.server_error,
         fixture_loader=fixtures.load,
+        views=views.VIEWS,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...core.sandbox import Sandbox
 from ..edge import ProviderEdge
-from . import errors, fixtures, notify, routes
+from . import errors, fixtures, notify, routes, views
 from .auth import PROVIDER
 
 
@@ -17,4 +17,5 @@ def edge(sandbox: Sandbox) -> ProviderEdge:
         not_found=errors.not_found,
         server_error=errors.server_error,
         fixture_loader=fixtures.load,
+        views=views.views(sandbox),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ...core.sandbox import Sandbox
 from ..edge import ProviderEdge
-from . import bulk, control, errors, fixtures, routes
+from . import bulk, control, errors, fixtures, routes, views
 
 
 def edge(sandbox: Sandbox) -> ProviderEdge:
@@ -20,4 +20,5 @@ def edge(sandbox: Sandbox) -> ProviderEdge:
         not_found=errors.not_found,
         server_error=errors.server_error,
         fixture_loader=fixtures.load,
+        views=views.VIEWS,
     )

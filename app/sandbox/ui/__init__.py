@@ -1,0 +1,1 @@
+"""The dashboard page and the hosted checkout template: static files, no build step."""
