@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from invoice_sandbox.settings import BUNDLED_FIXTURES
-from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import OAS30Validator, OAS31Validator
 from openapi_spec_validator import validate
 
 MAAST = {"Authorization": "Basic " + base64.b64encode(b":control-openapi-key").decode()}
@@ -47,7 +47,8 @@ class Recorder:
         declared = operation["responses"].get(str(response.status_code))
         assert declared is not None, (method, path, response.status_code, response.text)
         schema = declared["content"]["application/json"]["schema"]
-        validator = OAS30Validator({**schema, "components": self.spec["components"]})
+        kind = OAS31Validator if self.spec["openapi"].startswith("3.1") else OAS30Validator
+        validator = kind({**schema, "components": self.spec["components"]})
         errors = [e.message for e in validator.iter_errors(response.json())]
         assert not errors, (method, path, errors)
 
@@ -157,6 +158,15 @@ def test_every_operation_answers_as_documented(demo_client: TestClient) -> None:
     call("POST", f"{T1}/openapi-t/autoapproval-configuration", 200, json={"enabled": False})
     call("GET", f"{T1}/openapi-t/autoapproval-configuration", 200)
 
+    call("GET", "/_sandbox/overview", 200)
+    call("GET", "/_sandbox/tenants", 200)
+    call("GET", "/_sandbox/tenants?provider=nobody", 400)
+    listed = call("GET", "/_sandbox/invoices?provider=maast&per_page=1", 200)
+    call("GET", "/_sandbox/invoices?page=0", 400)
+    first = listed["invoices"][0]
+    call("GET", f"/_sandbox/invoices/maast/{first['id']}", 200)
+    call("GET", "/_sandbox/invoices/maast/999999", 404)
+    call("GET", "/_sandbox/requests/stream?provider=nobody", 400)
     call("GET", "/_sandbox/snapshot?provider=nobody", 400)
     document = call("GET", "/_sandbox/snapshot", 200)
     call("POST", "/_sandbox/snapshot", 400, json=[])
