@@ -201,9 +201,18 @@ def _apply_timers(session: Session, invoice: Invoice, now: datetime) -> None:
         session.add(invoice)
 
 
+# The states an expiry timer can move an invoice out of, in any lifecycle: only invoices in one
+# of them are looked at, through an index on (status, expires_at), so invoices that expired,
+# were paid or never had a timer are never read again.
+_TIMED_STATES = sorted({s for lc in LIFECYCLES.values() if lc.expiry for s in lc.expiry[0]})
+
+
 def expire_due(session: Session, now: datetime, tenant_id: int | None = None) -> int:
     """Expire every invoice whose validity ended before `now`; returns how many moved."""
-    stmt = select(Invoice).where(col(Invoice.expires_at).is_not(None),
+    if not _TIMED_STATES:
+        return 0
+    stmt = select(Invoice).where(col(Invoice.status).in_(_TIMED_STATES),
+                                 col(Invoice.expires_at).is_not(None),
                                  col(Invoice.expires_at) <= now)
     if tenant_id is not None:
         stmt = stmt.where(col(Invoice.tenant_id) == tenant_id)

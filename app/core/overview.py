@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from . import invoices, money
 from .clock import iso_utc
 from .lifecycles import LIFECYCLES
+from .query import balance
 from .tables import Delivery, Invoice, InvoiceEvent, InvoiceItem, Payment, Tenant
 
 # sort key -> (column, descending); a leading "-" in a request flips the direction
@@ -148,8 +149,7 @@ def _order(sort: str) -> list[Any]:
     name = SORTS.get(sort.removeprefix("-"))
     if name is None:
         raise BadQuery(f"sort must be one of {sorted(SORTS)}, optionally with a leading '-'")
-    column: Any = (col(Invoice.total_minor) - col(Invoice.paid_minor) if name == "balance_minor"
-                   else getattr(Invoice, name))
+    column: Any = balance() if name == "balance_minor" else getattr(Invoice, name)
     ident = col(Invoice.id)
     return [column.desc() if descending else column.asc(),
             ident.desc() if descending else ident.asc()]

@@ -55,9 +55,14 @@ _FIELDS: dict[type[SQLModel], tuple[str, ...]] = {
 }
 
 
+def balance() -> Any:
+    """The invoice's balance as SQL, spelt as its indexes are (`tables`)."""
+    return col(Invoice.total_minor) - col(Invoice.paid_minor)
+
+
 def _column(model: type[SQLModel], name: str) -> Any:
     if model is Invoice and name == "balance_minor":
-        return col(Invoice.total_minor) - col(Invoice.paid_minor)
+        return balance()
     if name.startswith("attrs."):
         attrs: Any = model.attrs  # type: ignore[attr-defined]
         return attrs[name.removeprefix("attrs.")].as_string()

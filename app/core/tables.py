@@ -72,10 +72,15 @@ class Invoice(SQLModel, table=True):
     __tablename__ = "invoices"
     __table_args__ = (
         Index("ix_invoices_tenant_ref", "tenant_id", "ref"),
-        Index("ix_invoices_tenant_status", "tenant_id", "status"),
-        # The dashboard's newest-first listing across tenants, and finding what expired.
+        # A tenant's invoices in a status; with expires_at, the pending expiry timers (in the
+        # lifecycle's expiry source states) as a range, never the invoices already moved on.
+        Index("ix_invoices_tenant_status_expires", "tenant_id", "status", "expires_at"),
+        # The dashboard's newest-first listing across tenants, and the due timers of all.
         Index("ix_invoices_created_at", "created_at"),
-        Index("ix_invoices_expires_at", "expires_at"),
+        Index("ix_invoices_status_expires", "status", "expires_at"),
+        # List pages in sort order without sorting the tenant (id breaks ties on every engine).
+        Index("ix_invoices_tenant_number", "tenant_id", "number", "id"),
+        Index("ix_invoices_tenant_created", "tenant_id", "created_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -103,6 +108,15 @@ class Invoice(SQLModel, table=True):
     @property
     def balance_minor(self) -> int:
         return self.total_minor - self.paid_minor
+
+
+# The balance is computed (total - paid), so its sort key is an expression index; a query
+# must spell it the same way to use it (see `query.balance`).
+_INVOICE: Any = Invoice.__table__.c  # type: ignore[attr-defined]
+Index("ix_invoices_tenant_balance", _INVOICE.tenant_id,
+      _INVOICE.total_minor - _INVOICE.paid_minor, _INVOICE.id)
+Index("ix_invoices_tenant_status_balance", _INVOICE.tenant_id, _INVOICE.status,
+      _INVOICE.total_minor - _INVOICE.paid_minor, _INVOICE.id)
 
 
 class Payment(SQLModel, table=True):
