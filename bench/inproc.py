@@ -2,6 +2,7 @@
 
     python -m bench.inproc                      # µs of CPU per request, each scenario
     python -m bench.inproc --cprofile create    # plus the hottest functions of one scenario
+    python -m bench.inproc -s list,list-default --list-size 100000   # list pages (bench.lists)
 
 It builds the app on a temporary SQLite file and calls it as an ASGI application, one request
 at a time, measuring process CPU time (not wall time), so it stays comparable on a busy
@@ -29,7 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as `python bench/inproc.py`
     sys.path.insert(0, str(ROOT))
 
+from bench.lists import QUERIES, seed  # noqa: E402
 from bench.run import PAYMENT, invoice_body  # noqa: E402
+
+LIST_PAGES = {"list": QUERIES["maast balance page"], "list-default": QUERIES["maast default page"]}
 
 ASGIApp = Callable[..., Any]
 
@@ -84,9 +88,17 @@ class Client:
 
 
 async def measure(client: Client, scenario: str, count: int,
-                  profiler: cProfile.Profile | None) -> tuple[float, float]:
+                  profiler: cProfile.Profile | None, db: Path,
+                  list_size: int) -> tuple[float, float]:
     """(CPU µs per request, wall µs per request) over `count` sequential requests."""
-    if scenario == "detail":
+    if scenario in LIST_PAGES:
+        for i in range(2):  # the templates bench.lists copies: one sent, one saved
+            made = await client.ok("POST", "/platform/invoice", invoice_body(f"T{i}"))
+            if i == 0:
+                await client.ok("POST", f"/platform/invoice/{made['data']['invoice_id']}/send", {})
+        seed(db, list_size, harvest=False)
+        calls = [("GET", LIST_PAGES[scenario], b"")] * count
+    elif scenario == "detail":
         ids = [(await client.ok("POST", "/platform/invoice", invoice_body(f"D{i}")))["data"]
                ["invoice_id"] for i in range(50)]
         calls = [("GET", f"/platform/invoice/{ids[i % len(ids)]}/detail", b"")
@@ -125,7 +137,12 @@ async def main_async(args: argparse.Namespace) -> None:
     print(f"{'scenario':<9} {'CPU µs/req':>10} {'wall µs/req':>11} {'max req/s/core':>14}")
     for scenario in args.scenarios.split(","):
         profiler = cProfile.Profile() if scenario == args.cprofile else None
-        cpu_us, wall_us = await measure(client, scenario, args.requests, profiler)
+        runner = client
+        if scenario in LIST_PAGES:  # a tenant of its own, on a database of its own
+            db = folder / f"{scenario}.sqlite"
+            runner = Client(create_app(Settings(db=str(db), fixtures=None)), args.key)
+        cpu_us, wall_us = await measure(runner, scenario, args.requests, profiler,
+                                        folder / f"{scenario}.sqlite", args.list_size)
         print(f"{scenario:<9} {cpu_us:10.0f} {wall_us:11.0f} {1e6 / cpu_us:14.0f}")
         if profiler is not None:
             out = io.StringIO()
@@ -141,6 +158,8 @@ def main() -> int:
                    help="requests per scenario (default 2000)")
     p.add_argument("-s", "--scenarios", default="detail,create,payment")
     p.add_argument("--key", default="bench-key")
+    p.add_argument("--list-size", type=int, default=10_000,
+                   help="invoices of the tenant the list scenarios page through")
     p.add_argument("--cprofile", metavar="SCENARIO", help="profile this scenario with cProfile")
     p.add_argument("--sort", default="cumulative", help="pstats sort key (default cumulative)")
     p.add_argument("--top", type=int, default=40, help="pstats lines (default 40)")

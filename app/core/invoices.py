@@ -11,13 +11,13 @@ import secrets
 from datetime import date, datetime
 from typing import Any, Required, TypedDict, Unpack, cast, overload
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from . import lifecycle as engine
 from . import rows
 from .clock import iso_utc
-from .db import Tx
+from .db import Tx, sql
 from .errors import NotFound, RuleViolation, TransitionRefused
 from .lifecycles import LIFECYCLES
 from .query import Filter, Page, Sort, invoice_scope, payment_scope, run
@@ -205,19 +205,26 @@ def _apply_timers(session: Session, invoice: Invoice, now: datetime) -> None:
 # of them are looked at, through an index on (status, expires_at), so invoices that expired,
 # were paid or never had a timer are never read again.
 _TIMED_STATES = sorted({s for lc in LIFECYCLES.values() if lc.expiry for s in lc.expiry[0]})
+# Built once (see `rows`): every list runs this, and almost always finds nothing.
+_DUE = select(Invoice.id).where(col(Invoice.status).in_(_TIMED_STATES),
+                                col(Invoice.expires_at).is_not(None),
+                                col(Invoice.expires_at) <= bindparam("now"))
+_DUE_OF_TENANT = _DUE.where(col(Invoice.tenant_id) == bindparam("tenant_id"))
 
 
 def expire_due(session: Session, now: datetime, tenant_id: int | None = None) -> int:
     """Expire every invoice whose validity ended before `now`; returns how many moved."""
     if not _TIMED_STATES:
         return 0
-    stmt = select(Invoice).where(col(Invoice.status).in_(_TIMED_STATES),
-                                 col(Invoice.expires_at).is_not(None),
-                                 col(Invoice.expires_at) <= now)
-    if tenant_id is not None:
-        stmt = stmt.where(col(Invoice.tenant_id) == tenant_id)
+    if tenant_id is None:
+        due = sql(session).execute(_DUE, {"now": now}).scalars().all()
+    else:
+        due = sql(session).execute(_DUE_OF_TENANT, {"now": now, "tenant_id": tenant_id}
+                                   ).scalars().all()
+    if not due:
+        return 0
     moved = 0
-    for invoice in session.exec(stmt).all():
+    for invoice in session.exec(select(Invoice).where(col(Invoice.id).in_(due))).all():
         if engine.expire_if_due(lifecycle_of(invoice), invoice, now):
             session.add(invoice)
             moved += 1
