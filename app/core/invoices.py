@@ -20,7 +20,7 @@ from .clock import iso_utc
 from .db import Tx, sql
 from .errors import NotFound, RuleViolation, TransitionRefused
 from .lifecycles import LIFECYCLES
-from .query import Filter, Page, Sort, invoice_scope, payment_scope, run
+from .query import Filter, Page, Sort, fetch, invoice_scope, payment_scope, run
 from .rows import InvoiceRow, PaymentRow
 from .tables import Invoice, InvoiceEvent, InvoiceItem, Payment, Tenant
 
@@ -136,6 +136,20 @@ def list_invoices(
     expire_due(session, now, tenant_id=tenant_id)
     return run(session, Invoice, invoice_scope(tenant_id), filters or [], sort or [],
                page or Page())
+
+
+def page_of_invoices(
+    session: Session,
+    tenant_id: int,
+    now: datetime,
+    filters: list[Filter] | None = None,
+    sort: list[Sort] | None = None,
+    page: Page | None = None,
+) -> list[Invoice]:
+    """`list_invoices` without the total, for lists that do not show one."""
+    expire_due(session, now, tenant_id=tenant_id)
+    return fetch(session, Invoice, invoice_scope(tenant_id), filters or [], sort or [],
+                 page or Page())
 
 
 def edit_invoice(

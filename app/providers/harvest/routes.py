@@ -141,7 +141,7 @@ def build_router(sandbox: Sandbox) -> APIRouter:
         now = sandbox.clock.now()
         query = listing.parse(call.request.query_params, now.date())
         with sandbox.db.read() as session:
-            rows, _ = invoices.list_invoices(session, call.actor.tenant_id, now, query.filters,
+            rows = invoices.page_of_invoices(session, call.actor.tenant_id, now, query.filters,
                                              query.sort, query.page)
         return call.many("invoices", "invoice", [render.invoice(r, with_lines=False)
                                                  for r in rows])
