@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 from collections.abc import Sequence
 
@@ -49,6 +50,9 @@ def _add_serve_flags(p: argparse.ArgumentParser) -> None:
                         "[INVOICE_SANDBOX_PAYONE_ERROR_STATUS]")
     p.add_argument("--log-level", default=env("log_level") or "warning",
                    help="uvicorn log level [INVOICE_SANDBOX_LOG_LEVEL]")
+    p.add_argument("--workers", default=env("workers") or "1",
+                   help="processes serving the port, or 'auto' for one per CPU "
+                        "[INVOICE_SANDBOX_WORKERS] (default 1)")
 
 
 def settings_from(ns: argparse.Namespace) -> Settings:
@@ -81,18 +85,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     ns = _parser().parse_args(args)
     try:
         settings = settings_from(ns)
-        return serve(settings)
+        return serve(settings, workers_from(ns.workers, settings))
     except SettingsError as exc:
         print(f"invoice-sandbox: {exc}", file=sys.stderr)
         return 2
 
 
-def serve(settings: Settings) -> int:
+def workers_from(value: str, settings: Settings) -> int:
+    if value.strip().lower() == "auto":
+        workers = os.cpu_count() or 1
+    elif value.isascii() and value.isdigit() and 0 < int(value) <= 256:
+        workers = int(value)
+    else:
+        raise SettingsError(f"--workers must be a number from 1 to 256 or auto, not {value!r}")
+    if workers > 1 and settings.db == ":memory:":
+        raise SettingsError("--workers above 1 needs a database file or URL, not :memory:")
+    return workers
+
+
+def serve(settings: Settings, workers: int = 1) -> int:
     import uvicorn
 
     from .core.db import DatabaseUnavailable
     from .core.fixtures import FixtureError
-    from .main import create_app
+    from .main import WORKER_SETTINGS_ENV, create_app, settings_to_env
 
     try:
         application = create_app(settings)
@@ -104,8 +120,16 @@ def serve(settings: Settings) -> int:
     # pause every request in flight for tens of milliseconds now and then.
     gc.freeze()
     try:
-        uvicorn.run(application, host=settings.host, port=settings.port,
-                    log_level=settings.log_level, access_log=False)
+        if workers > 1:
+            # The tables and fixtures now exist; each worker builds its own app over them.
+            application.state.sandbox.db.dispose()
+            os.environ[WORKER_SETTINGS_ENV] = settings_to_env(settings)
+            uvicorn.run("invoice_sandbox.main:worker_app", factory=True, workers=workers,
+                        host=settings.host, port=settings.port, log_level=settings.log_level,
+                        access_log=False)
+        else:
+            uvicorn.run(application, host=settings.host, port=settings.port,
+                        log_level=settings.log_level, access_log=False)
     except OSError as exc:
         print(f"invoice-sandbox: cannot listen on {settings.host}:{settings.port}: {exc}",
               file=sys.stderr)

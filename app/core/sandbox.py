@@ -12,6 +12,7 @@ from sqlmodel import Session
 from .clock import SandboxClock
 from .db import Database
 from .hooks import Hooks
+from .state import StateStore
 from .tenancy import TenantDirectory
 from .webhooks import DeliveryWorker
 
@@ -22,6 +23,7 @@ FixtureLoader = Callable[["Sandbox", Session, dict[str, Any], "str | None"], Non
 @dataclass
 class Sandbox:
     db: Database
+    state: StateStore
     clock: SandboxClock
     tenants: TenantDirectory
     public_url: str
