@@ -22,6 +22,7 @@ from sqlmodel import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .db import Database, Tx, sql
+from .fast import Driver, Prepared
 from .tables import SandboxState, Tenant
 
 _T = SandboxState.__table__  # type: ignore[attr-defined]
@@ -63,6 +64,8 @@ def _snapshot(row: Any) -> Snapshot:
 class StateStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._driver = Driver(db)
+        self._read = Prepared(db, _READ)  # read once per request: straight on the driver
 
     def ensure_row(self) -> None:
         """Create the row if the database has none (any process may race to it)."""
@@ -75,8 +78,7 @@ class StateStore:
             pass
 
     def fetch(self) -> Snapshot:
-        with self.db.read_sql() as conn:
-            return _snapshot(conn.execute(_READ).first())
+        return _snapshot(self._driver.fetch_one(self._read))
 
     def current(self) -> Snapshot:
         """The row as this request first read it (or as changed by it), else fresh."""

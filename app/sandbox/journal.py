@@ -22,12 +22,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import Response
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Integer, bindparam, delete, func, insert, select
 from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core.clock import iso_utc
 from ..core.db import Tx, sql
+from ..core.fast import Driver, Prepared
 from ..core.sandbox import Sandbox
 from ..core.state import request_secrets
 from ..core.tables import JournalEntry
@@ -142,6 +143,13 @@ class Journal:
     def __init__(self, sandbox: Sandbox, capacity: int = DEFAULT_CAPACITY) -> None:
         self.db = sandbox.db
         self.capacity = capacity
+        # Written on every provider request: straight on the driver (see app.core.fast).
+        self._driver = Driver(sandbox.db)
+        self._insert = Prepared(sandbox.db, insert(_TABLE))
+        # Ids only grow: all but the newest `capacity` go, whichever process wrote them.
+        newest = select(func.max(_TABLE.c.id)).scalar_subquery()
+        self._prune = Prepared(sandbox.db, delete(_TABLE).where(
+            _TABLE.c.id <= newest - bindparam("capacity", type_=Integer)))
 
     def resize(self, capacity: int) -> None:
         """Keep the newest `capacity` entries from the next write on."""
@@ -152,11 +160,9 @@ class Journal:
             return
         entry.stored = True
         values = entry.row()
-        with self.db.write_sql() as conn:
-            inserted = conn.execute(insert(_TABLE).values(**values)).inserted_primary_key
-            new_id = int(inserted[0]) if inserted is not None else 0
-            if new_id > self.capacity:  # ids only grow: older than the newest `capacity` go
-                conn.execute(delete(_TABLE).where(_TABLE.c.id <= new_id - self.capacity))
+        with self._driver.write() as run:
+            run(self._insert, **values)
+            run(self._prune, capacity=self.capacity)
 
     def clear(self, tx: Tx | None = None) -> int:
         if tx is None:
