@@ -8,6 +8,7 @@ processors; each run then is one DB-API `execute`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any
@@ -52,14 +53,27 @@ class Prepared:
 
 
 class Driver:
-    """A pooled DB-API connection for prepared statements: reads run as single statements;
-    `write()` wraps several in one transaction, with SQLite's write lock taken first."""
+    """Prepared statements on a DB-API connection, each its own transaction.
+
+    A SQLite file gets one connection per thread, kept open (set up as the engine sets up its
+    own); other databases lend one from the engine's pool for each statement.
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._own = db.is_sqlite and not db.in_memory
+        self._local = threading.local()
 
     @contextmanager
     def _connection(self) -> Iterator[Any]:
+        if self._own:
+            fairy = getattr(self._local, "fairy", None)
+            if fairy is None:
+                fairy = self._local.fairy = self.db.engine.raw_connection()
+                self._local.conn = fairy.driver_connection
+                fairy.detach()  # this thread's from now on; the pool lends another to others
+            yield self._local.conn
+            return
         serial = self.db._serial  # an in-memory database has one connection to share
         with serial if serial is not None else nullcontext():
             fairy = self.db.engine.raw_connection()
@@ -77,27 +91,11 @@ class Driver:
                 conn.rollback()  # end the driver's implicit transaction
             return prepared.row(row)
 
-    @contextmanager
-    def write(self) -> Iterator[Callable[..., int]]:
-        """`run(prepared, **values)` inside one write transaction; returns the row count."""
+    def execute(self, prepared: Prepared, **values: Any) -> int:
+        """One statement as a transaction of its own; returns the row count."""
         with self._connection() as conn:
             cursor = conn.cursor()
-            if self.db.is_sqlite:
-                cursor.execute("BEGIN IMMEDIATE")
-
-            def run(prepared: Prepared, **values: Any) -> int:
-                cursor.execute(prepared.sql, prepared.params(values))
-                return int(cursor.rowcount)
-
-            try:
-                yield run
-            except BaseException:
-                if self.db.is_sqlite:
-                    cursor.execute("ROLLBACK")
-                else:
-                    conn.rollback()
-                raise
-            if self.db.is_sqlite:
-                cursor.execute("COMMIT")
-            else:
+            cursor.execute(prepared.sql, prepared.params(values))
+            if not self.db.is_sqlite:  # SQLite connections here run in autocommit mode
                 conn.commit()
+            return int(cursor.rowcount)

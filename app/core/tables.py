@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -218,9 +227,10 @@ class JournalEntry(SQLModel, table=True):
     path: str
     status: int | None = None
     fault: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    size: int = 0  # bytes of text stored for this entry
-    # query, headers, bodies and byte counts as listed (see app.sandbox.journal)
-    record: dict[str, Any] = _json()
+    size: int = 0  # characters of text stored for this entry
+    # JSON text: query, headers, bodies and byte counts as listed (see app.sandbox.journal);
+    # serialised by the journal itself, which writes it on every request.
+    record: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class FaultRuleRow(SQLModel, table=True):

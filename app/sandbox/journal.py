@@ -3,7 +3,8 @@
 Entries are rows (`journal_entries`), so every process on one database records into and lists
 the same journal, with ids unique across them. Each entry is bounded as it is recorded (headers,
 query, path and bodies are cut to fixed sizes) and the table is pruned to the newest `capacity`
-entries on every write, so the journal never holds more than capacity x MAX_ENTRY_BYTES of text.
+entries as it is written (every PRUNE_EVERY writes of a process), so the journal never holds
+more than (capacity + PRUNE_EVERY x processes) x MAX_ENTRY_BYTES of text.
 Credentials are redacted before anything is stored (`redaction`). An entry is committed before
 the last byte of its response is sent, so a client that got its answer finds it listed, on any
 process. Control-plane calls (`/_sandbox/...`) and the hosted checkout pages (`/checkout/...`)
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import Response
 from sqlalchemy import Integer, bindparam, delete, func, insert, select
@@ -47,6 +49,9 @@ MAX_ENTRY_BYTES = (REQUEST_BODY_LIMIT + RESPONSE_BODY_LIMIT
                    + 2 * HEADER_COUNT_LIMIT * (HEADER_VALUE_LIMIT + 64) + 2 * TEXT_LIMIT)
 UNRECORDED_PREFIXES = ("/_sandbox", "/checkout/")
 CUT = "...[cut]"
+# Each process prunes after this many of its writes: the table holds at most capacity plus
+# PRUNE_EVERY per process, and listings show only the newest `capacity`.
+PRUNE_EVERY = 16
 
 _TABLE = JournalEntry.__table__  # type: ignore[attr-defined]
 
@@ -87,7 +92,7 @@ class Entry:
 
     def row(self) -> dict[str, Any]:
         """The entry as stored: bounded, credentials redacted."""
-        secrets = redaction.Secrets(request_secrets())
+        secrets = redaction.secrets_of(tuple(request_secrets()))
         request_headers = redaction.headers(_bounded_headers(self.request_headers), secrets,
                                             redact=True)
         response_headers = redaction.headers(_bounded_headers(self.response_headers), secrets,
@@ -119,11 +124,11 @@ class Entry:
         }
         return {"time": self.time, "provider": self.provider, "method": self.method[:16],
                 "path": path, "status": self.status, "fault": self.fault, "size": size,
-                "record": record}
+                "record": orjson.dumps(record).decode()}
 
 
 def describe(row: Any) -> dict[str, Any]:
-    record = row.record
+    record = orjson.loads(row.record)
     return {
         "id": row.id,
         "time": iso_utc(row.time),
@@ -143,6 +148,7 @@ class Journal:
     def __init__(self, sandbox: Sandbox, capacity: int = DEFAULT_CAPACITY) -> None:
         self.db = sandbox.db
         self.capacity = capacity
+        self._writes = 0
         # Written on every provider request: straight on the driver (see app.core.fast).
         self._driver = Driver(sandbox.db)
         self._insert = Prepared(sandbox.db, insert(_TABLE))
@@ -152,17 +158,19 @@ class Journal:
             _TABLE.c.id <= newest - bindparam("capacity", type_=Integer)))
 
     def resize(self, capacity: int) -> None:
-        """Keep the newest `capacity` entries from the next write on."""
+        """Keep the newest `capacity` entries from now on."""
         self.capacity = capacity
+        self._driver.execute(self._prune, capacity=capacity)
 
     def store(self, entry: Entry) -> None:
         if entry.stored:
             return
         entry.stored = True
         values = entry.row()
-        with self._driver.write() as run:
-            run(self._insert, **values)
-            run(self._prune, capacity=self.capacity)
+        self._driver.execute(self._insert, **values)
+        self._writes += 1
+        if self._writes % PRUNE_EVERY == 0:
+            self._driver.execute(self._prune, capacity=self.capacity)
 
     def clear(self, tx: Tx | None = None) -> int:
         if tx is None:

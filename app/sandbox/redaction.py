@@ -9,6 +9,7 @@ JSON value) takes the whole text with it.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -64,6 +65,12 @@ def redact_header(name: str, value: str) -> str:
     if name in ("authorization", "proxy-authorization") and space and rest:
         return f"{scheme} {REDACTED}"
     return REDACTED
+
+
+@functools.lru_cache(maxsize=256)
+def secrets_of(values: tuple[str, ...]) -> Secrets:
+    """Compiled once per set of credentials: most requests send the ones sent before."""
+    return Secrets(values)
 
 
 class Secrets:
