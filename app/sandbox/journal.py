@@ -101,7 +101,10 @@ class Entry:
             _cut(self.query.decode("latin-1"), TEXT_LIMIT)))
         request_body = redaction.body_text(self.request_body, secrets)
         response_body = redaction.body_text(bytes(self.response_body), secrets)
-        path = secrets.scrub(_cut(self.path, TEXT_LIMIT))
+        path = _cut(self.path, TEXT_LIMIT)
+        if ";" in path:  # matrix parameters (`/invoices;access_token=...`) are pairs too
+            path = redaction.redact_pairs(path)
+        path = secrets.scrub(path)
         size = (len(path) + len(query) + len(request_body) + len(response_body)
                 + sum(len(k) + len(v) for k, v in request_headers.items())
                 + sum(len(k) + len(v) for k, v in response_headers.items()))
