@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.sql import ClauseElement
@@ -56,13 +56,15 @@ class Driver:
     """Prepared statements on a DB-API connection, each its own transaction.
 
     A SQLite file gets one connection per thread, kept open (set up as the engine sets up its
-    own); other databases lend one from the engine's pool for each statement.
+    own); an in-memory database shares its one connection; other databases lend one from the
+    engine's pool for each statement.
     """
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._own = db.is_sqlite and not db.in_memory
         self._local = threading.local()
+        self._shared: Any = None
 
     @contextmanager
     def _connection(self) -> Iterator[Any]:
@@ -74,13 +76,20 @@ class Driver:
                 fairy.detach()  # this thread's from now on; the pool lends another to others
             yield self._local.conn
             return
-        serial = self.db._serial  # an in-memory database has one connection to share
-        with serial if serial is not None else nullcontext():
-            fairy = self.db.engine.raw_connection()
-            try:
-                yield fairy.driver_connection
-            finally:
-                fairy.close()
+        serial = self.db._serial
+        if serial is not None:
+            # An in-memory database is one connection. It is kept checked out: handing it back
+            # would roll back whatever transaction the request has open on it.
+            with serial:
+                if self._shared is None:
+                    self._shared = self.db.engine.raw_connection()
+                yield self._shared.driver_connection
+            return
+        fairy = self.db.engine.raw_connection()
+        try:
+            yield fairy.driver_connection
+        finally:
+            fairy.close()
 
     def fetch_one(self, prepared: Prepared, **values: Any) -> tuple[Any, ...] | None:
         with self._connection() as conn:
