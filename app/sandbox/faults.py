@@ -4,6 +4,10 @@ error, or drop its connection, for the next N matches or with a probability.
 A pure ASGI middleware checks the rules before routing, so a failed or dropped request never
 reaches the provider's route and writes nothing. Only provider paths (owned by an edge) can be
 faulted: the control plane always answers, so a rule can always be removed again.
+
+Rules are rows, shared by every process on the database; a firing is counted with one
+conditional UPDATE, so a rule for N matches fires N times in all, whichever process serves them.
+Path patterns run on RE2, in time linear in the path.
 """
 
 from __future__ import annotations
