@@ -3,8 +3,12 @@ its capacity, whatever clients send (issue: a 1 MiB header per request was kept 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
 from fastapi.testclient import TestClient
 from invoice_sandbox.core.tables import JournalEntry
 from invoice_sandbox.sandbox.journal import (
@@ -17,7 +21,7 @@ from invoice_sandbox.sandbox.journal import (
 from sqlalchemy import func
 from sqlmodel import select
 
-from tests.conftest import basic
+from tests.conftest import ServedSandbox, basic
 
 AUTH = basic("", "bounds-key-1")
 MIB = 1 << 20
@@ -81,3 +85,26 @@ def test_control_plane_numbers_take_ascii_digits_only(client: TestClient) -> Non
         response = client.request(method, "/_sandbox/faults/¹")
         assert response.status_code == 404
         assert set(response.json()["error"]) == {"code", "message"}
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_a_served_process_stays_small_under_large_headers_and_bodies(
+        served: Callable[..., ServedSandbox]) -> None:
+    server = served()
+    assert server.process is not None
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        http.get("/platform/invoice", headers=AUTH)
+        before = _rss_mib(server.process.pid)
+        for _ in range(300):  # 300 MiB of headers, 75 MiB of bodies
+            http.post("/platform/invoice", content=b"b" * (256 * 1024),
+                      headers={**AUTH, "x-big": "h" * MIB, "content-type": "application/json"})
+        grown = _rss_mib(server.process.pid) - before
+        assert grown < 100, f"grew by {grown:.0f} MiB"
+        assert http.get("/_sandbox/requests", params={"limit": "1000"}).status_code == 200
