@@ -10,6 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from invoice_sandbox.sandbox.redaction import WITHHELD, Secrets
 
+from tests.conftest import basic
+
 PAYONE = "/URL2PayAdminWeb/rest/InvoicesService/inquireInvoice"
 TOKEN_PATH = "/core/api/v1/aaa/auth/client-credentials"
 
@@ -74,16 +76,14 @@ def test_transportone_access_token_in_the_query(client: TestClient) -> None:
 def test_an_accepted_credential_is_redacted_everywhere(client: TestClient) -> None:
     """A Maast key is accepted from the Authorization header; sent again inside a body, a
     query or an odd header, in any escaping, it is still redacted."""
-    key = "maast/key+7 x"
-    from tests.conftest import basic
-
-    client.get("/platform/invoice",
-               params={"note": key},
-               headers={**basic("", "maast-key-7"), "x-echo": "maast-key-7"})
-    client.post("/platform/invoice", content=json.dumps({"customer_id": "maast-key-7"}),
-                headers={**basic("", "maast-key-7"), "content-type": "text/plain"})
+    key = "maast/key+7"
+    client.get("/platform/invoice", params={"note": key},  # URL-encoded in the query
+               headers={**basic("", key), "x-echo": key})
+    client.post("/platform/invoice", content=json.dumps({"customer_id": key}),  # JSON-escaped
+                headers={**basic("", key), "content-type": "text/plain"})
     text = journal_text(client)
-    assert "maast-key-7" not in text and key not in text
+    assert key not in text and "maast%2Fkey%2B7" not in text and "maast\\/key+7" not in text
+    assert "[redacted]" in text
 
 
 def test_secrets_are_found_in_their_escaped_forms() -> None:
@@ -91,7 +91,6 @@ def test_secrets_are_found_in_their_escaped_forms() -> None:
     for text in ("s3cret/va lue", "s3cret%2Fva%20lue", "s3cret%2fva+lue", "s3cret/va lue",
                  json.dumps({"a": "s3cret/va lue"})):
         assert "s3cret" not in secrets.scrub(f"before {text} after")
-    assert secrets.scrub(json.dumps({"a": "\\u0073" + "3cret/va lue"})) != WITHHELD or True
     escaped = '{"a": "\\u0073\\u0033cret/va lue"}'
     assert secrets.scrub(escaped) == WITHHELD
     assert Secrets(["ab"]).scrub("abc") == "abc"  # too short to be told from ordinary text
