@@ -25,8 +25,8 @@ def start_process(tmp_path: Path) -> Iterator[Callable[..., ServedSandbox]]:
 
     def start(*flags: str) -> ServedSandbox:
         server = ServedSandbox(location, "--fixtures", "none", *flags)  # type: ignore[arg-type]
-        server.start(timeout=120.0)  # worker processes start slowly on a busy machine
         started.append(server)
+        server.start(timeout=120.0)  # worker processes start slowly on a busy machine
         return server
 
     yield start
