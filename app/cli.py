@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -93,6 +94,9 @@ def _add_serve_flags(p: argparse.ArgumentParser) -> None:
                         "[INVOICE_SANDBOX_PAYONE_ERROR_STATUS]")
     p.add_argument("--log-level", default=env("log_level") or "warning",
                    help="server log level [INVOICE_SANDBOX_LOG_LEVEL]")
+    p.add_argument("--workers", default=env("workers") or "1",
+                   help="processes serving the port, or 'auto' for one per CPU "
+                        "[INVOICE_SANDBOX_WORKERS] (default 1)")
     p.add_argument("--snapshot", default=env("snapshot"),
                    help="start from this snapshot file (replacing the database's state) "
                         "[INVOICE_SANDBOX_SNAPSHOT]")
@@ -175,6 +179,7 @@ def run_serve(ns: argparse.Namespace) -> int:
 
     try:
         settings = settings_from(ns)
+        workers = workers_from(ns.workers, settings)
         preflight.check_database_driver(settings.db)
         # Bind before the database is created or seeded: a busy port or a bad host leaves
         # nothing behind.
@@ -206,9 +211,29 @@ def run_serve(ns: argparse.Namespace) -> int:
         # as the process; frozen, it is left out of the collector's full passes, which
         # otherwise pause every request in flight for tens of milliseconds now and then.
         gc.freeze()
-        print(banner(settings), flush=True)
-        server.run(application, settings, sock)
+        print(banner(settings) + (f"\n  workers    {workers}" if workers > 1 else ""), flush=True)
+        if workers > 1:
+            # The tables and fixtures now exist; each worker builds its own app over them.
+            from .main import WORKER_SETTINGS_ENV, settings_to_env
+
+            application.state.sandbox.db.dispose()
+            os.environ[WORKER_SETTINGS_ENV] = settings_to_env(settings)
+            server.run_workers("invoice_sandbox.main:worker_app", settings, sock, workers)
+        else:
+            server.run(application, settings, sock)
     return 0
+
+
+def workers_from(value: str, settings: Settings) -> int:
+    if value.strip().lower() == "auto":
+        workers = os.cpu_count() or 1
+    elif value.isascii() and value.isdigit() and 0 < int(value) <= 256:
+        workers = int(value)
+    else:
+        raise SettingsError(f"--workers must be a number from 1 to 256 or auto, not {value!r}")
+    if workers > 1 and settings.db == ":memory:":
+        raise SettingsError("--workers above 1 needs a database file or URL, not :memory:")
+    return workers
 
 
 # --- health ---------------------------------------------------------------------------------

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import gc
+import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +25,7 @@ from .core.background import Background
 from .core.clock import SandboxClock
 from .core.db import Database
 from .core.sandbox import Sandbox
+from .core.state import StateMiddleware, StateStore
 from .core.tables import Tenant
 from .core.targets import OwnEndpoints
 from .core.tenancy import TenantDirectory
@@ -37,6 +43,7 @@ from .sandbox import (
     snapshot,
 )
 from .sandbox.errors import control_error
+from .server import TimedProtocol
 from .settings import Settings
 
 log = logging.getLogger("invoice_sandbox")
@@ -50,13 +57,19 @@ def _database_is_empty(db: Database) -> bool:
         return session.exec(select(Tenant.id).limit(1)).first() is None
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, seed: bool = True) -> FastAPI:
+    """The application. `seed=False` (the workers of `--workers N`) leaves creating the state
+    row and loading fixtures to the process that started them, so workers never race to it."""
     settings = settings or Settings()
     db = Database(settings.db)
+    state = StateStore(db)
+    if seed:
+        state.ensure_row()
     sandbox = Sandbox(
         db=db,
-        clock=SandboxClock(),
-        tenants=TenantDirectory(db, strict=settings.auth == "strict"),
+        state=state,
+        clock=SandboxClock(state),
+        tenants=TenantDirectory(db, strict=settings.auth == "strict", state=state),
         public_url=settings.base_url,
         fixtures_dir=settings.fixtures,
         options={
@@ -70,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if edge.fixture_loader is not None:
             sandbox.fixture_loaders[edge.name] = edge.fixture_loader
     # A database that already holds state keeps it across restarts; fixtures seed a new one.
-    if _database_is_empty(db):
+    if seed and _database_is_empty(db):
         fixtures.load(sandbox)
 
     @asynccontextmanager
@@ -106,6 +119,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # first, so the journal also records what fault injection did to a request.
     application.state.faults = faults.install(application, sandbox, edges)
     application.state.journal = journal.install(application, sandbox, edges)
+    # Outermost: each request reads the shared state row at most once (see app.core.state).
+    application.add_middleware(StateMiddleware)
+    # Outermost of all: a refused control-plane call touches nothing.
     guard.install(application, settings)
 
     def edge_for(request: Request) -> ProviderEdge | None:
@@ -163,3 +179,28 @@ def _add_routes(application: FastAPI, router: APIRouter) -> None:
         assert isinstance(route, Route)
         application.router.add_route(route.path, route.endpoint, methods=route.methods,
                                      name=route.name, include_in_schema=False)
+
+
+# --- `--workers N`: the settings travel to each worker process through the environment --------
+
+WORKER_SETTINGS_ENV = "INVOICE_SANDBOX_WORKER_SETTINGS"
+
+
+def settings_to_env(settings: Settings) -> str:
+    fields = dataclasses.asdict(settings)
+    fields["fixtures"] = str(settings.fixtures) if settings.fixtures is not None else None
+    return json.dumps(fields)
+
+
+def worker_app() -> FastAPI:
+    """The app factory each worker runs (`uvicorn --factory`); the starting process has
+    already created the tables and seeded the database."""
+    fields = json.loads(os.environ[WORKER_SETTINGS_ENV])
+    if fields["fixtures"] is not None:
+        fields["fixtures"] = Path(fields["fixtures"])
+    fields["allowed_hosts"] = tuple(fields["allowed_hosts"])
+    settings = Settings(**fields)
+    TimedProtocol.request_timeout = settings.request_timeout
+    application = create_app(settings, seed=False)
+    gc.freeze()  # as `serve` does: start-up objects stay out of the collector's full passes
+    return application

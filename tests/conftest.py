@@ -88,6 +88,7 @@ class ServedSandbox:
                     return
             except httpx.HTTPError:
                 time.sleep(0.05)
+        self.stop()  # not left running behind the failed test
         raise RuntimeError("server did not become healthy")
 
     def kill(self) -> None:

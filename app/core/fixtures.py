@@ -98,10 +98,12 @@ def wipe(session: Session, provider: str | None = None, tenant: str | None = Non
 def reset(sandbox: Sandbox, provider: str | None = None, tenant: str | None = None) -> int:
     with sandbox.db.write() as session:
         removed = wipe(session, provider, tenant)
-        # In-memory services (request journal, fault rules) clear themselves on this event.
+        # Services with state of their own (journal, fault rules, throttle windows) clear it
+        # on this event, in this transaction.
         sandbox.hooks.emit("reset", "sandbox", session, only_provider=provider, only_tenant=tenant)
+        if provider is None and tenant is None:
+            sandbox.clock.reset(session)
+        sandbox.state.bump(session)  # every process drops what it cached
     sandbox.tenants.forget()
-    if provider is None and tenant is None:
-        sandbox.clock.reset()
     load(sandbox, provider, tenant)
     return removed

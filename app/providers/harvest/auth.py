@@ -27,6 +27,7 @@ from fastapi import Request
 
 from ...core import logins
 from ...core.sandbox import Sandbox
+from ...core.state import note_secret
 from ...core.tables import Tenant
 from .errors import BadCredentials, InvalidToken
 
@@ -111,12 +112,14 @@ class Authenticator:
         if token is None and scheme.lower() == "bearer":
             token = rest.strip()
         if token is not None:
+            note_secret(token)
             return self._by_token(request, token)
         if scheme.lower() != "basic":
             raise BadCredentials()
         credentials = _basic(rest)
         if credentials is None:
             raise BadCredentials()
+        note_secret(credentials[1])
         return self._by_password(request, *credentials)
 
     # --- Basic ------------------------------------------------------------------------------

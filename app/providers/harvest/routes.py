@@ -18,6 +18,7 @@ from ...core.errors import CoreError
 from ...core.query import QueryError
 from ...core.sandbox import Sandbox
 from ...core.tables import Invoice
+from ...core.windows import RateWindows
 from ..edge import BodyTooLarge, EdgeRouter, body_limit, read_body
 from . import codec, errors, listing, render, service, wire
 from .auth import Authenticator, host_account
@@ -80,11 +81,12 @@ def _invoices_enabled(actor: Actor) -> bool:
 def build_router(sandbox: Sandbox) -> APIRouter:
     router = EdgeRouter(include_in_schema=False)
     authenticator = Authenticator(sandbox)
-    throttle = Throttle(bool(sandbox.options.get("harvest_throttle", False)))
+    throttle = Throttle(RateWindows(sandbox.db),
+                        bool(sandbox.options.get("harvest_throttle", False)))
 
-    def on_reset(_: object, only_provider: str | None, only_tenant: str | None) -> None:
+    def on_reset(session: Session, only_provider: str | None, only_tenant: str | None) -> None:
         if only_provider in (None, "harvest"):
-            throttle.forget(only_tenant)
+            throttle.forget(session, only_tenant)
 
     sandbox.hooks.on("reset", "sandbox", on_reset)
     limit = body_limit(sandbox)

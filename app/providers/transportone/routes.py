@@ -16,6 +16,7 @@ from ...core import approvals, idempotency, invoices, items, tokens
 from ...core.errors import CoreError
 from ...core.query import Filter, Page, Sort
 from ...core.sandbox import Sandbox
+from ...core.state import note_secret
 from ...core.tables import Tenant
 from ..edge import BodyTooLarge, EdgeRouter, body_limit, json_response, read_body
 from . import auth, bulk, operations, render, settings, wire
@@ -129,6 +130,7 @@ def build_router(sandbox: Sandbox) -> APIRouter:
     async def client_credentials(request: Request) -> Response:
         raw = await read_body(request, limit)
         creds = wire.credentials(wire.parse_json(raw))
+        note_secret(creds.client_secret)
         tenant = token_tenant(request, creds)
         now = sandbox.clock.now()
 
