@@ -182,6 +182,17 @@ class Journal:
         # Ids keep counting up, so a stale id never names a new entry.
         return int(sql(tx).execute(delete(_TABLE)).rowcount)
 
+    def since(self, last_id: int, count: int = 200) -> list[dict[str, Any]]:
+        """Up to `count` entries after `last_id`, oldest first (what a live view polls)."""
+        with self.db.read_sql() as conn:
+            rows = conn.execute(select(_TABLE).where(_TABLE.c.id > last_id)
+                                .order_by(_TABLE.c.id).limit(count)).all()
+        return [describe(r) for r in rows]
+
+    def latest_id(self) -> int:
+        with self.db.read_sql() as conn:
+            return int(conn.execute(select(func.max(_TABLE.c.id))).scalar() or 0)
+
     def listing(self, *, provider: str | None, method: str | None, path: str | None,
                 status: str | None, after: int, count: int) -> tuple[list[dict[str, Any]], int]:
         """The newest `count` entries that match, and how many match in all."""
