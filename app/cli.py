@@ -1,4 +1,4 @@
-"""The `invoice-sandbox` command: `serve` (the default), `reset` of a database file."""
+"""The `invoice-sandbox` command: `serve` (the default), `migrate` a database's schema."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="run the sandbox server (default)")
     _add_serve_flags(serve)
+    migrate = sub.add_parser("migrate", help="create or upgrade the database schema, then exit")
+    migrate.add_argument("--db", default=env("db") or "./sandbox.db",
+                         help="SQLite file or a database URL [INVOICE_SANDBOX_DB]")
     return parser
 
 
@@ -79,12 +82,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args or args[0].startswith("-") and args[0] not in ("-h", "--help"):
         args.insert(0, "serve")
     ns = _parser().parse_args(args)
+    if ns.command == "migrate":
+        return migrate(ns.db)
     try:
         settings = settings_from(ns)
         return serve(settings)
     except SettingsError as exc:
         print(f"invoice-sandbox: {exc}", file=sys.stderr)
         return 2
+
+
+def migrate(db: str) -> int:
+    """Create or upgrade the schema (as `serve` does before it starts) and say what was done."""
+    from .core import schema
+    from .core.db import Database, DatabaseUnavailable
+
+    try:
+        database = Database(db, migrate=False)
+        done = schema.upgrade(database)
+    except DatabaseUnavailable as exc:
+        print(f"invoice-sandbox: {exc}", file=sys.stderr)
+        return 2
+    database.dispose()
+    print("\n".join(done) or f"{database.shown}: the schema is up to date")
+    return 0
 
 
 def serve(settings: Settings) -> int:

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from sqlmodel import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
@@ -18,7 +17,6 @@ from .core import fixtures
 from .core.clock import SandboxClock
 from .core.db import Database
 from .core.sandbox import Sandbox
-from .core.tables import Tenant
 from .core.tenancy import TenantDirectory
 from .core.webhooks import DeliveryWorker
 from .providers import harvest, maast, payone, transportone
@@ -30,11 +28,6 @@ from .settings import Settings
 log = logging.getLogger("invoice_sandbox")
 
 EDGE_FACTORIES = (maast.edge, payone.edge, transportone.edge, harvest.edge)
-
-
-def _database_is_empty(db: Database) -> bool:
-    with db.read() as session:
-        return session.exec(select(Tenant.id).limit(1)).first() is None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -57,8 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if edge.fixture_loader is not None:
             sandbox.fixture_loaders[edge.name] = edge.fixture_loader
     # A database that already holds state keeps it across restarts; fixtures seed a new one.
-    if _database_is_empty(db):
-        fixtures.load(sandbox)
+    fixtures.seed_if_empty(sandbox)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
