@@ -9,20 +9,15 @@ that needs a database location asks `fresh_db` (or the `db_location` fixture) fo
 from __future__ import annotations
 
 import base64
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from invoice_sandbox.main import create_app
 from invoice_sandbox.settings import BUNDLED_FIXTURES, Settings
 from sandbox_databases import POSTGRES, fresh_db
+from served_sandbox import ServedSandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,56 +71,6 @@ def demo_client(make_client: Callable[..., TestClient]) -> TestClient:
     return make_client(fixtures=BUNDLED_FIXTURES)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ServedSandbox:
-    """`invoice-sandbox serve` in a child process, for tests that need a real server."""
-
-    def __init__(self, db: str, *extra: str) -> None:
-        self.db = db
-        self.extra = extra
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout: float = 20.0) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "invoice_sandbox", "serve", "--port", str(self.port), "--db",
-             self.db, *self.extra],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(self.process.stderr.read().decode() if self.process.stderr
-                                   else "server exited")
-            try:
-                if httpx.get(f"{self.url}/_sandbox/health", timeout=0.5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not become healthy")
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
 @pytest.fixture
 def served(db_location: Callable[..., str]) -> Iterator[Callable[..., ServedSandbox]]:
     """Start real servers: `served(*flags)`, each on a new database unless given `db` (e.g.
@@ -134,8 +79,8 @@ def served(db_location: Callable[..., str]) -> Iterator[Callable[..., ServedSand
 
     def start(*extra: str, db: str | None = None) -> ServedSandbox:
         server = ServedSandbox(db or db_location(f"served{len(servers)}.sqlite"), *extra)
-        server.start()
         servers.append(server)
+        server.start()
         return server
 
     yield start

@@ -28,6 +28,7 @@ class PostgresDatabases:
         self.prefix = f"sandbox_test_{os.getpid()}_"
         self.free: list[str] = []
         self.made: list[str] = []
+        self.template: str | None = None
         self._admin: psycopg.Connection[Any] | None = None
 
     def url(self, name: str) -> str:
@@ -43,14 +44,14 @@ class PostgresDatabases:
         return self._admin
 
     def _create(self) -> str:
-        if not self.made:  # the template: migrated by the sandbox, never handed out
-            template = f"{self.prefix}template"
-            self.admin().execute(f'CREATE DATABASE "{template}"')
-            self.made.append(template)
-            Database(self.url(template)).dispose()
+        if self.template is None:  # migrated by the sandbox itself, never handed out
+            self.template = f"{self.prefix}template"
+            self.admin().execute(f'CREATE DATABASE "{self.template}"')
+            self.made.append(self.template)
+            Database(self.url(self.template)).dispose()
         name = f"{self.prefix}{len(self.made)}"
         self.admin().execute(
-            f'CREATE DATABASE "{name}" TEMPLATE "{self.made[0]}" STRATEGY FILE_COPY')
+            f'CREATE DATABASE "{name}" TEMPLATE "{self.template}" STRATEGY FILE_COPY')
         self.made.append(name)
         return name
 
@@ -90,6 +91,7 @@ class PostgresDatabases:
         self.made.clear()
         if self._admin is not None:
             self._admin.close()
+            self._admin = None
 
 
 TEST_PG = os.environ.get("INVOICE_SANDBOX_TEST_PG") or None
@@ -108,3 +110,20 @@ def fresh_db(request: pytest.FixtureRequest, sqlite_path: Path | str) -> str:
     url = POSTGRES.take()
     request.addfinalizer(lambda: POSTGRES.give_back(url))
     return url
+
+
+def bare_db(sqlite_path: Path) -> str:
+    """A location of a database without any table (for schema creation and migrations)."""
+    return str(sqlite_path) if POSTGRES is None else POSTGRES.new_empty()
+
+
+def run_script(location: str, script: str) -> None:
+    """Run an SQL script of one statement per line on the database at `location`."""
+    db = Database(location, migrate=False)
+    try:
+        with db.write_sql() as conn:
+            for statement in script.splitlines():
+                if statement.strip() and not statement.startswith("--"):
+                    conn.exec_driver_sql(statement.removesuffix(";"))
+    finally:
+        db.dispose()
