@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import inspect
+from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect, select
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -32,6 +32,18 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # The schema of the release before migrations existed: what such a database is stamped with.
 BASELINE = "0001"
 VERSION_TABLE = "alembic_version"
+# Alembic's own table, declared here so that the common cases (a database already at the newest
+# revision, a new one) need no Alembic at all: importing it and reading the scripts costs more
+# than the rest of start-up.
+_VERSION = Table(VERSION_TABLE, MetaData(),
+                 Column("version_num", String(32), nullable=False),
+                 PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))
+
+
+def newest() -> str:
+    """The newest revision: revision files are named `NNNN_what.py`, numbered in order."""
+    return max(path.name.split("_", 1)[0]
+               for path in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
 def config(conn: Connection | None = None) -> Config:
@@ -62,34 +74,42 @@ def _current(conn: Connection) -> str | None:
 def upgrade(db: Database) -> list[str]:
     """Bring the schema to the newest revision; returns what was done (for `migrate`).
     Raises DatabaseUnavailable with a one-line reason."""
-    from alembic import command
-
-    head, known = _known_revisions()
-    assert head is not None
+    head = newest()
     try:
         with db.write_sql() as conn:
             names = set(inspect(conn).get_table_names())
-            current = _current(conn) if VERSION_TABLE in names else None
-            if current is not None and current not in known:
-                raise DatabaseUnavailable(
-                    f"database {db.shown!r} has schema revision {current}, newer than this "
-                    f"invoice-sandbox knows (up to {head}): upgrade invoice-sandbox")
-            cfg = config(conn)
+            current = (conn.execute(select(_VERSION.c.version_num)).scalar()
+                       if VERSION_TABLE in names else None)
+            if current == head:
+                return []
             if current is None and "invoices" not in names:
                 SQLModel.metadata.create_all(conn)
-                command.stamp(cfg, head)
+                _VERSION.create(conn)
+                conn.execute(_VERSION.insert().values(version_num=head))
                 return [f"created the schema at revision {head}"]
-            done = []
-            if current is None:
-                command.stamp(cfg, BASELINE)
-                current = BASELINE
-                done.append(f"recognised a database made before migrations as {BASELINE}")
-            if current != head:
-                command.upgrade(cfg, "head")
-                done.append(f"upgraded from {current} to {head}")
-            return done
+            return _migrate(conn, db.shown, current, head)
     except DatabaseUnavailable:
         raise
     except Exception as exc:  # the driver's errors: unreachable, refused, not a database ...
         raise DatabaseUnavailable(f"cannot initialise database {db.shown!r}: "
                                   f"{one_line(exc)}") from exc
+
+
+def _migrate(conn: Connection, shown: str, current: str | None, head: str) -> list[str]:
+    """Run Alembic from `current` (None: before migrations existed) to `head`."""
+    from alembic import command
+
+    _, known = _known_revisions()
+    if current is not None and current not in known:
+        raise DatabaseUnavailable(
+            f"database {shown!r} has schema revision {current}, newer than this "
+            f"invoice-sandbox knows (up to {head}): upgrade invoice-sandbox")
+    cfg = config(conn)
+    done = []
+    if current is None:
+        command.stamp(cfg, BASELINE)
+        current = BASELINE
+        done.append(f"recognised a database made before migrations as {BASELINE}")
+    command.upgrade(cfg, "head")
+    done.append(f"upgraded from {current} to {head}")
+    return done

@@ -12,6 +12,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from invoice_sandbox import cli
 from invoice_sandbox.core import schema
@@ -89,6 +90,8 @@ def test_migrate_creates_then_finds_the_schema_up_to_date(
 def test_the_revisions_build_the_tables_the_code_uses(tmp_path: Path) -> None:
     """Fails when a table or column is added to `core/tables.py` without a revision: write
     one with `python -m invoice_sandbox.migrations "what changed"`."""
+    scripts = ScriptDirectory.from_config(schema.config())
+    assert schema.newest() == scripts.get_current_head()  # revisions are numbered in order
     db = Database(bare_db(tmp_path / "replayed.sqlite"), migrate=False)
     with db.write_sql() as conn:
         command.upgrade(schema.config(conn), "head")
