@@ -3,12 +3,12 @@ so the migration holds the lock taken there. No alembic.ini is needed."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 
 
-def render_item(kind: str, obj: Any, _context: Any) -> str | bool:
+def render_item(kind: str, obj: Any, _context: Any) -> str | Literal[False]:
     """Plain SQLAlchemy types in written revisions for the tables' own types (SQLModel's
     AutoString, core.tables.UTCDateTime): a revision must not depend on the code it upgrades."""
     if kind == "type":
