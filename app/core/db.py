@@ -98,9 +98,14 @@ class Database:
             self._check_path(Path(self.url.removeprefix("sqlite:///")))
         self.shown = db if self.is_sqlite else _shown(db)
         self.engine = self._make_engine()
-        # The write engine's connections begin with BEGIN IMMEDIATE (see `_on_begin`). Made
+        # The write engine's connections begin with the write lock (see `_on_begin`). Made
         # once here: Connection.execution_options per transaction costs more.
-        self._engines = {False: self.engine,
+        reads = self.engine
+        if not self.is_sqlite:
+            # A read of several statements (a page and its total) sees one snapshot, as a
+            # SQLite transaction does; psycopg opens it in the BEGIN, without a round trip.
+            reads = self.engine.execution_options(isolation_level="REPEATABLE READ")
+        self._engines = {False: reads,
                          True: self.engine.execution_options(sandbox_write=True)}
         # One shared connection serves an in-memory database, so transactions must not overlap.
         self._serial: threading.RLock | None = threading.RLock() if self.in_memory else None
