@@ -265,9 +265,38 @@ def run_health(ns: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+# --- migrate --------------------------------------------------------------------------------
+
+def add_migrate(sub: Subparsers) -> None:
+    p = sub.add_parser("migrate", help="create or upgrade the database schema, then exit",
+                       description="Create or upgrade the schema, as serve does before it "
+                                   "starts, and say what was done.")
+    p.add_argument("--db", default=env("db") or "./sandbox.db",
+                   help="SQLite file or a database URL [INVOICE_SANDBOX_DB]")
+    p.set_defaults(run=run_migrate)
+
+
+def run_migrate(ns: argparse.Namespace) -> int:
+    from . import preflight
+    from .core import schema
+    from .core.db import Database, DatabaseUnavailable
+
+    try:
+        preflight.check_database_driver(ns.db)
+        preflight.check_database_reachable(ns.db)
+        database = Database(ns.db, migrate=False)
+        done = schema.upgrade(database)
+    except (SettingsError, DatabaseUnavailable) as exc:
+        return fail(str(exc))
+    database.dispose()
+    print("\n".join(done) or f"{database.shown}: the schema is up to date")
+    return 0
+
+
 # --- the command ----------------------------------------------------------------------------
 
-SUBCOMMANDS: list[Callable[[Subparsers], None]] = [add_serve, add_health, snapshot_cli.add_parser]
+SUBCOMMANDS: list[Callable[[Subparsers], None]] = [
+    add_serve, add_health, add_migrate, snapshot_cli.add_parser]
 
 
 def _parser() -> argparse.ArgumentParser:

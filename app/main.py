@@ -14,7 +14,6 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from sqlmodel import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
@@ -26,7 +25,6 @@ from .core.clock import SandboxClock
 from .core.db import Database
 from .core.sandbox import Sandbox
 from .core.state import StateMiddleware, StateStore
-from .core.tables import Tenant
 from .core.targets import OwnEndpoints
 from .core.tenancy import TenantDirectory
 from .providers import harvest, maast, payone, transportone
@@ -50,11 +48,6 @@ log = logging.getLogger("invoice_sandbox")
 
 CONTROL_OPENAPI = "/_sandbox/openapi.json"
 EDGE_FACTORIES = (maast.edge, payone.edge, transportone.edge, harvest.edge)
-
-
-def _database_is_empty(db: Database) -> bool:
-    with db.read() as session:
-        return session.exec(select(Tenant.id).limit(1)).first() is None
 
 
 def create_app(settings: Settings | None = None, *, seed: bool = True) -> FastAPI:
@@ -83,8 +76,8 @@ def create_app(settings: Settings | None = None, *, seed: bool = True) -> FastAP
         if edge.fixture_loader is not None:
             sandbox.fixture_loaders[edge.name] = edge.fixture_loader
     # A database that already holds state keeps it across restarts; fixtures seed a new one.
-    if seed and _database_is_empty(db):
-        fixtures.load(sandbox)
+    if seed:
+        fixtures.seed_if_empty(sandbox)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

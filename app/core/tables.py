@@ -44,6 +44,13 @@ def _dt(nullable: bool = False, index: bool = False) -> Any:
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
+def _int64(default: int | None = None) -> Any:
+    """A 64-bit integer column: money and provider ids outgrow PostgreSQL's 32-bit INTEGER."""
+    if default is None:
+        return Field(sa_type=BigInteger)
+    return Field(default=default, sa_type=BigInteger)
+
+
 def _json() -> Any:
     return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
@@ -58,7 +65,8 @@ class Tenant(SQLModel, table=True):
     provider: str = Field(index=True)
     key: str  # Maast API key, PayOne merchantID, Harvest account, TransportOne tenant id
     secret: str | None = None  # PayOne token, Harvest password, TransportOne client secret
-    public_id: int  # the numeric id the provider shows (Maast merchant_id, Harvest user id ...)
+    # the numeric id the provider shows (Maast merchant_id, Harvest account id ...)
+    public_id: int = _int64()
     from_fixture: bool = False
     attrs: dict[str, Any] = _json()
     created_at: datetime = _dt()
@@ -96,9 +104,9 @@ class Invoice(SQLModel, table=True):
     customer_ref: str | None = None
     status: str
     currency: str
-    total_minor: int = 0
-    paid_minor: int = 0
-    refunded_minor: int = 0
+    total_minor: int = _int64(0)
+    paid_minor: int = _int64(0)
+    refunded_minor: int = _int64(0)
     allow_partial: bool = True
     issue_date: date | None = None
     due_date: date | None = None
@@ -121,7 +129,7 @@ class Payment(SQLModel, table=True):
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
     invoice_id: int = Field(foreign_key="invoices.id", index=True)
     method: str  # CARD, CASH, CHECK, OTHER, BANK_TRANSFER ...
-    amount_minor: int
+    amount_minor: int = _int64()
     locked: bool = False  # made by the customer at checkout: never changed through the API
     paid_at: datetime = _dt()
     attrs: dict[str, Any] = _json()
@@ -140,7 +148,7 @@ class InvoiceItem(SQLModel, table=True):
     invoice_id: int | None = Field(default=None, foreign_key="invoices.id", index=True)
     ref: str
     status: str
-    amount_minor: int
+    amount_minor: int = _int64()
     attrs: dict[str, Any] = _json()
     created_at: datetime = _dt()
     updated_at: datetime = _dt()

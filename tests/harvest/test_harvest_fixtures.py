@@ -61,11 +61,12 @@ def test_reset_restores_the_demo_account(hv_demo: Harvest) -> None:
     ('client_id = 1\nstate = "sideways"',
      "harvest account bad invoice #1: state must be one of draft, open, partial, paid, closed"),
 ])
-def test_fixture_errors_name_the_problem(tmp_path: Path, invoice: str, message: str) -> None:
+def test_fixture_errors_name_the_problem(tmp_path: Path, db_location: Callable[..., str],
+                                         invoice: str, message: str) -> None:
     (tmp_path / "harvest.toml").write_text(
         f'[[accounts]]\nsubdomain = "bad"\n[[accounts.invoices]]\n{invoice}\n', encoding="utf-8")
     with pytest.raises(FixtureError) as caught:
-        create_app(Settings(db=str(tmp_path / "db.sqlite"), fixtures=tmp_path))
+        create_app(Settings(db=db_location(), fixtures=tmp_path))
     assert str(caught.value) == message
 
 

@@ -26,6 +26,7 @@ from hypothesis.stateful import (
 )
 from invoice_sandbox.main import create_app
 from invoice_sandbox.settings import Settings
+from sandbox_databases import fresh_db
 
 ACTIONS = ("send", "mark_as_sent", "mark_as_closed", "re_open", "mark_as_draft")
 FORMATS = st.sampled_from(["xml", "json"])
@@ -208,9 +209,10 @@ class HarvestLifecycle(RuleBasedStateMachine):
 
 
 @pytest.fixture(scope="module")
-def lifecycle_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    db = tmp_path_factory.mktemp("harvest-stateful") / "stateful.sqlite"
-    with TestClient(create_app(Settings(db=str(db), fixtures=None)),
+def lifecycle_client(request: pytest.FixtureRequest,
+                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    db = fresh_db(request, tmp_path_factory.mktemp("harvest-stateful") / "stateful.sqlite")
+    with TestClient(create_app(Settings(db=db, fixtures=None)),
                     raise_server_exceptions=False) as http:
         freeze(http)
         yield http
