@@ -67,5 +67,5 @@ def test_python_harvest_redux_oauth(served: Callable[..., Any],
                                      "token_type": "Bearer"})
     assert expired.who_am_i == {
         "error": "invalid_token",
-        "error_description": "The access token provided is expired, revoked, malformed, or "
+        "error_description": "The access token provided is expired, revoked, malformed or "
                              "invalid for other reasons."}
