@@ -91,7 +91,7 @@ def test_invoice_detail_derives_totals_from_billable_charges(client: TestClient)
     assert invoice["transporterName"] == "Road Runner Logistics"
     assert invoice["totalAmount"] == 47500.5
     assert invoice["systemAmount"] == 47400
-    assert invoice["differenceAmount"] == 100.5
+    assert invoice["differenceAmount"] == "100.50"
     assert invoice["invoiceDate"] == 1733011200000
     assert invoice["dueDate"] == 1733011200000 + 30 * 86_400_000
     assert isinstance(invoice["submittedAt"], int) and invoice["approvedAt"] is None
