@@ -92,6 +92,13 @@ def _add_serve_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--payone-error-status", default=env("payone_error_status") or "200",
                    help="HTTP status of PayOne business errors: 200 (real) or 400 "
                         "[INVOICE_SANDBOX_PAYONE_ERROR_STATUS]")
+    p.add_argument("--harvest-follows", default=env("harvest_follows") or "recorded",
+                   help="where Harvest's records disagree: recorded (live v1 traffic) or "
+                        "documented [INVOICE_SANDBOX_HARVEST_FOLLOWS]")
+    p.add_argument("--transportone-idempotency",
+                   default=env("transportone_idempotency") or "lenient",
+                   help="a reused x-coreos-request-id with another body: lenient (a new "
+                        "request) or strict (409) [INVOICE_SANDBOX_TRANSPORTONE_IDEMPOTENCY]")
     p.add_argument("--log-level", default=env("log_level") or "warning",
                    help="server log level [INVOICE_SANDBOX_LOG_LEVEL]")
     p.add_argument("--workers", default=env("workers") or "1",
@@ -125,6 +132,10 @@ def settings_from(ns: argparse.Namespace) -> Settings:
         raise SettingsError(f"--auth must be open or strict, not {ns.auth!r}")
     if ns.payone_error_status not in ("200", "400"):
         raise SettingsError("--payone-error-status must be 200 or 400")
+    if ns.harvest_follows not in ("recorded", "documented"):
+        raise SettingsError("--harvest-follows must be recorded or documented")
+    if ns.transportone_idempotency not in ("lenient", "strict"):
+        raise SettingsError("--transportone-idempotency must be lenient or strict")
     if ns.log_level not in LOG_LEVELS:
         raise SettingsError(f"--log-level {ns.log_level!r} is not a log level")
     if ns.public_url and not ns.public_url.startswith(("http://", "https://")):
@@ -137,6 +148,8 @@ def settings_from(ns: argparse.Namespace) -> Settings:
         public_url=ns.public_url,
         harvest_throttle=parse_bool(ns.harvest_throttle, "--harvest-throttle"),
         payone_error_status=int(ns.payone_error_status), log_level=ns.log_level,
+        harvest_follows=ns.harvest_follows,
+        transportone_idempotency=ns.transportone_idempotency,
         control_token=_token(ns.control_token),
         allowed_hosts=parse_hosts(ns.allowed_hosts),
         request_timeout=parse_number(ns.request_timeout, "--request-timeout",

@@ -69,6 +69,8 @@ def create_app(settings: Settings | None = None, *, seed: bool = True) -> FastAP
             "max_body_bytes": settings.max_body_bytes,
             "harvest_throttle": settings.harvest_throttle,
             "payone_error_status": settings.payone_error_status,
+            "harvest_follows": settings.harvest_follows,
+            "transportone_idempotency": settings.transportone_idempotency,
         },
     )
     edges: list[ProviderEdge] = [factory(sandbox) for factory in EDGE_FACTORIES]

@@ -31,7 +31,7 @@ def test_demo_invoices_in_every_state(hv_demo: Harvest) -> None:
     assert set(_by_number(hv_demo, "status=unpaid")) == {"1002", "1003", "1004"}
     assert set(_by_number(hv_demo, "client=46067")) == {"1003", "1004", "1006"}
     sent = hv_demo.get(f"/invoices/{invoices['1002']['id']}/messages.json").json()
-    assert [m["invoice_message"]["full_recipient_list"] for m in sent] == ["ap@acme.example"]
+    assert [m["message"]["full_recipient_list"] for m in sent] == ["ap@acme.example"]
     closed = hv_demo.get(f"/invoices/{invoices['1006']['id']}/messages.json").json()
     assert len(closed) == 2  # marked as sent, then written off
     payments = hv_demo.get(f"/invoices/{invoices['1004']['id']}/payments.json").json()

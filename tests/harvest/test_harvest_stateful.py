@@ -102,7 +102,7 @@ class HarvestLifecycle(RuleBasedStateMachine):
         messages = self.hv.get(f"/invoices/{invoice_id}/messages", fmt=fmt)
         if fmt == "json":
             listed = {p["payment"]["id"]: cents(p["payment"]["amount"]) for p in payments.json()}
-            said = [m["invoice_message"]["id"] for m in messages.json()]
+            said = [m["message"]["id"] for m in messages.json()]
         else:
             listed = {int(str(p["id"])): cents(p["amount"]) for p in records(payments.content)}
             said = [int(str(m["id"])) for m in records(messages.content)]
@@ -131,6 +131,7 @@ class HarvestLifecycle(RuleBasedStateMachine):
         location = response.headers["Location"]
         assert location.startswith(f"/invoice/{invoice_id}/payments/")
         model.payments[int(location.rsplit("/", 1)[1])] = amount
+        model.sent = True  # as recorded: a payment sends an unsent invoice
         self.check_lists(invoice_id, fmt)
 
     @rule(invoice_id=invoices, pick=st.integers(0, 10), fmt=FORMATS)
@@ -164,7 +165,7 @@ class HarvestLifecycle(RuleBasedStateMachine):
         model.sent = {"mark_as_draft": False}.get(action, True)
         model.closed = action == "mark_as_closed"
         listed = self.hv.get(f"/invoices/{invoice_id}/messages.json").json()
-        model.messages.append(listed[-1]["invoice_message"]["id"])
+        model.messages.append(listed[-1]["message"]["id"])
         self.check_lists(invoice_id, fmt)
 
     @rule(invoice_id=invoices, pick=st.integers(0, 10))

@@ -277,7 +277,9 @@ class TransportOneLifecycle(RuleBasedStateMachine):
 
 @pytest.fixture(scope="module", autouse=True)
 def sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
-    with TestClient(create_app(Settings(db=fresh_db(request, ":memory:"), fixtures=None)),
+    # strict request ids: the machine checks that a reused id with another body changes nothing
+    with TestClient(create_app(Settings(db=fresh_db(request, ":memory:"), fixtures=None,
+                                        transportone_idempotency="strict")),
                     raise_server_exceptions=False) as client:
         TransportOneLifecycle.client = client
         yield
