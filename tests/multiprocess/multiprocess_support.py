@@ -1,21 +1,10 @@
-"""The database of the multi-process tests, and a pair of processes on it."""
+"""A pair of processes on one database, with an HTTP client for each."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import httpx
 
 from tests.conftest import ServedSandbox
-
-TEST_DB_ENV = "INVOICE_SANDBOX_TEST_DB"
-
-
-def database_location(tmp_path: Path) -> str:
-    """Where the processes of one test keep their state: INVOICE_SANDBOX_TEST_DB, else a new
-    SQLite file."""
-    return os.environ.get(TEST_DB_ENV) or str(tmp_path / "shared.sqlite")
 
 
 class Pair:
