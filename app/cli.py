@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -91,8 +92,18 @@ def _add_serve_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--payone-error-status", default=env("payone_error_status") or "200",
                    help="HTTP status of PayOne business errors: 200 (real) or 400 "
                         "[INVOICE_SANDBOX_PAYONE_ERROR_STATUS]")
+    p.add_argument("--harvest-follows", default=env("harvest_follows") or "recorded",
+                   help="where Harvest's records disagree: recorded (live v1 traffic) or "
+                        "documented [INVOICE_SANDBOX_HARVEST_FOLLOWS]")
+    p.add_argument("--transportone-idempotency",
+                   default=env("transportone_idempotency") or "lenient",
+                   help="a reused x-coreos-request-id with another body: lenient (a new "
+                        "request) or strict (409) [INVOICE_SANDBOX_TRANSPORTONE_IDEMPOTENCY]")
     p.add_argument("--log-level", default=env("log_level") or "warning",
                    help="server log level [INVOICE_SANDBOX_LOG_LEVEL]")
+    p.add_argument("--workers", default=env("workers") or "1",
+                   help="processes serving the port, or 'auto' for one per CPU "
+                        "[INVOICE_SANDBOX_WORKERS] (default 1)")
     p.add_argument("--snapshot", default=env("snapshot"),
                    help="start from this snapshot file (replacing the database's state) "
                         "[INVOICE_SANDBOX_SNAPSHOT]")
@@ -121,6 +132,10 @@ def settings_from(ns: argparse.Namespace) -> Settings:
         raise SettingsError(f"--auth must be open or strict, not {ns.auth!r}")
     if ns.payone_error_status not in ("200", "400"):
         raise SettingsError("--payone-error-status must be 200 or 400")
+    if ns.harvest_follows not in ("recorded", "documented"):
+        raise SettingsError("--harvest-follows must be recorded or documented")
+    if ns.transportone_idempotency not in ("lenient", "strict"):
+        raise SettingsError("--transportone-idempotency must be lenient or strict")
     if ns.log_level not in LOG_LEVELS:
         raise SettingsError(f"--log-level {ns.log_level!r} is not a log level")
     if ns.public_url and not ns.public_url.startswith(("http://", "https://")):
@@ -133,6 +148,8 @@ def settings_from(ns: argparse.Namespace) -> Settings:
         public_url=ns.public_url,
         harvest_throttle=parse_bool(ns.harvest_throttle, "--harvest-throttle"),
         payone_error_status=int(ns.payone_error_status), log_level=ns.log_level,
+        harvest_follows=ns.harvest_follows,
+        transportone_idempotency=ns.transportone_idempotency,
         control_token=_token(ns.control_token),
         allowed_hosts=parse_hosts(ns.allowed_hosts),
         request_timeout=parse_number(ns.request_timeout, "--request-timeout",
@@ -175,6 +192,7 @@ def run_serve(ns: argparse.Namespace) -> int:
 
     try:
         settings = settings_from(ns)
+        workers = workers_from(ns.workers, settings)
         preflight.check_database_driver(settings.db)
         # Bind before the database is created or seeded: a busy port or a bad host leaves
         # nothing behind.
@@ -206,9 +224,29 @@ def run_serve(ns: argparse.Namespace) -> int:
         # as the process; frozen, it is left out of the collector's full passes, which
         # otherwise pause every request in flight for tens of milliseconds now and then.
         gc.freeze()
-        print(banner(settings), flush=True)
-        server.run(application, settings, sock)
+        print(banner(settings) + (f"\n  workers    {workers}" if workers > 1 else ""), flush=True)
+        if workers > 1:
+            # The tables and fixtures now exist; each worker builds its own app over them.
+            from .main import WORKER_SETTINGS_ENV, settings_to_env
+
+            application.state.sandbox.db.dispose()
+            os.environ[WORKER_SETTINGS_ENV] = settings_to_env(settings)
+            server.run_workers("invoice_sandbox.main:worker_app", settings, sock, workers)
+        else:
+            server.run(application, settings, sock)
     return 0
+
+
+def workers_from(value: str, settings: Settings) -> int:
+    if value.strip().lower() == "auto":
+        workers = os.cpu_count() or 1
+    elif value.isascii() and value.isdigit() and 0 < int(value) <= 256:
+        workers = int(value)
+    else:
+        raise SettingsError(f"--workers must be a number from 1 to 256 or auto, not {value!r}")
+    if workers > 1 and settings.db == ":memory:":
+        raise SettingsError("--workers above 1 needs a database file or URL, not :memory:")
+    return workers
 
 
 # --- health ---------------------------------------------------------------------------------
@@ -240,9 +278,38 @@ def run_health(ns: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+# --- migrate --------------------------------------------------------------------------------
+
+def add_migrate(sub: Subparsers) -> None:
+    p = sub.add_parser("migrate", help="create or upgrade the database schema, then exit",
+                       description="Create or upgrade the schema, as serve does before it "
+                                   "starts, and say what was done.")
+    p.add_argument("--db", default=env("db") or "./sandbox.db",
+                   help="SQLite file or a database URL [INVOICE_SANDBOX_DB]")
+    p.set_defaults(run=run_migrate)
+
+
+def run_migrate(ns: argparse.Namespace) -> int:
+    from . import preflight
+    from .core import schema
+    from .core.db import Database, DatabaseUnavailable
+
+    try:
+        preflight.check_database_driver(ns.db)
+        preflight.check_database_reachable(ns.db)
+        database = Database(ns.db, migrate=False)
+        done = schema.upgrade(database)
+    except (SettingsError, DatabaseUnavailable) as exc:
+        return fail(str(exc))
+    database.dispose()
+    print("\n".join(done) or f"{database.shown}: the schema is up to date")
+    return 0
+
+
 # --- the command ----------------------------------------------------------------------------
 
-SUBCOMMANDS: list[Callable[[Subparsers], None]] = [add_serve, add_health, snapshot_cli.add_parser]
+SUBCOMMANDS: list[Callable[[Subparsers], None]] = [
+    add_serve, add_health, add_migrate, snapshot_cli.add_parser]
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import gc
+import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from sqlmodel import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
@@ -20,7 +24,7 @@ from .core.background import Background
 from .core.clock import SandboxClock
 from .core.db import Database
 from .core.sandbox import Sandbox
-from .core.tables import Tenant
+from .core.state import StateMiddleware, StateStore
 from .core.targets import OwnEndpoints
 from .core.tenancy import TenantDirectory
 from .providers import harvest, maast, payone, transportone
@@ -37,6 +41,7 @@ from .sandbox import (
     snapshot,
 )
 from .sandbox.errors import control_error
+from .server import TimedProtocol
 from .settings import Settings
 
 log = logging.getLogger("invoice_sandbox")
@@ -45,24 +50,27 @@ CONTROL_OPENAPI = "/_sandbox/openapi.json"
 EDGE_FACTORIES = (maast.edge, payone.edge, transportone.edge, harvest.edge)
 
 
-def _database_is_empty(db: Database) -> bool:
-    with db.read() as session:
-        return session.exec(select(Tenant.id).limit(1)).first() is None
-
-
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, seed: bool = True) -> FastAPI:
+    """The application. `seed=False` (the workers of `--workers N`) leaves creating the state
+    row and loading fixtures to the process that started them, so workers never race to it."""
     settings = settings or Settings()
     db = Database(settings.db)
+    state = StateStore(db)
+    if seed:
+        state.ensure_row()
     sandbox = Sandbox(
         db=db,
-        clock=SandboxClock(),
-        tenants=TenantDirectory(db, strict=settings.auth == "strict"),
+        state=state,
+        clock=SandboxClock(state),
+        tenants=TenantDirectory(db, strict=settings.auth == "strict", state=state),
         public_url=settings.base_url,
         fixtures_dir=settings.fixtures,
         options={
             "max_body_bytes": settings.max_body_bytes,
             "harvest_throttle": settings.harvest_throttle,
             "payone_error_status": settings.payone_error_status,
+            "harvest_follows": settings.harvest_follows,
+            "transportone_idempotency": settings.transportone_idempotency,
         },
     )
     edges: list[ProviderEdge] = [factory(sandbox) for factory in EDGE_FACTORIES]
@@ -70,8 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if edge.fixture_loader is not None:
             sandbox.fixture_loaders[edge.name] = edge.fixture_loader
     # A database that already holds state keeps it across restarts; fixtures seed a new one.
-    if _database_is_empty(db):
-        fixtures.load(sandbox)
+    if seed:
+        fixtures.seed_if_empty(sandbox)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -106,6 +114,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # first, so the journal also records what fault injection did to a request.
     application.state.faults = faults.install(application, sandbox, edges)
     application.state.journal = journal.install(application, sandbox, edges)
+    # Outermost: each request reads the shared state row at most once (see app.core.state).
+    application.add_middleware(StateMiddleware)
+    # Outermost of all: a refused control-plane call touches nothing.
     guard.install(application, settings)
 
     def edge_for(request: Request) -> ProviderEdge | None:
@@ -163,3 +174,28 @@ def _add_routes(application: FastAPI, router: APIRouter) -> None:
         assert isinstance(route, Route)
         application.router.add_route(route.path, route.endpoint, methods=route.methods,
                                      name=route.name, include_in_schema=False)
+
+
+# --- `--workers N`: the settings travel to each worker process through the environment --------
+
+WORKER_SETTINGS_ENV = "INVOICE_SANDBOX_WORKER_SETTINGS"
+
+
+def settings_to_env(settings: Settings) -> str:
+    fields = dataclasses.asdict(settings)
+    fields["fixtures"] = str(settings.fixtures) if settings.fixtures is not None else None
+    return json.dumps(fields)
+
+
+def worker_app() -> FastAPI:
+    """The app factory each worker runs (`uvicorn --factory`); the starting process has
+    already created the tables and seeded the database."""
+    fields = json.loads(os.environ[WORKER_SETTINGS_ENV])
+    if fields["fixtures"] is not None:
+        fields["fixtures"] = Path(fields["fixtures"])
+    fields["allowed_hosts"] = tuple(fields["allowed_hosts"])
+    settings = Settings(**fields)
+    TimedProtocol.request_timeout = settings.request_timeout
+    application = create_app(settings, seed=False)
+    gc.freeze()  # as `serve` does: start-up objects stay out of the collector's full passes
+    return application

@@ -88,3 +88,15 @@ class _Server(uvicorn.Server):
 
 def run(application: Any, settings: Settings, sock: socket.socket) -> None:
     _Server(config_for(application, settings)).run(sockets=[sock])
+
+
+def run_workers(factory: str, settings: Settings, sock: socket.socket, workers: int) -> None:
+    """`workers` processes serving `sock`, each building its app with `factory`
+    ("module:function"). Each worker sets its own request timeout (see `main.worker_app`):
+    the protocol class travels to a spawned worker by name, so it cannot be a per-server
+    subclass."""
+    from uvicorn.supervisors import Multiprocess
+
+    config = config_for(factory, settings)
+    config.http, config.factory, config.workers = TimedProtocol, True, workers
+    Multiprocess(config, sockets=[sock]).run()

@@ -31,6 +31,11 @@ class Settings:
     harvest_throttle: bool = False
     # PayOne answers business errors with HTTP 200 like the real service; 400 is an option.
     payone_error_status: int = 200
+    # Where Harvest's records disagree: `recorded` (live v1 traffic) or `documented` (its docs).
+    harvest_follows: Literal["recorded", "documented"] = "recorded"
+    # TransportOne request ids: `lenient` (a reused id with another body is a new request, as
+    # OS1 clients that reuse one id need) or `strict` (409).
+    transportone_idempotency: Literal["lenient", "strict"] = "lenient"
     log_level: str = "warning"
     # Control-plane protection (see app/sandbox/guard.py): a token every /_sandbox/ call must
     # carry, and the Host names the sandbox's own pages answer to (empty: any).

@@ -1,23 +1,37 @@
-"""Shared test fixtures: an in-process client per test and a real served process on demand."""
+"""Shared test fixtures: an in-process client per test and a real served process on demand.
+
+The database engine comes from the environment: with `INVOICE_SANDBOX_TEST_PG` set to a
+PostgreSQL server URL (e.g. `postgresql://postgres@127.0.0.1:5432/postgres`) every sandbox a test
+builds gets an empty PostgreSQL database of its own; unset, a SQLite file as before. Everything
+that needs a database location asks `fresh_db` (or the `db_location` fixture) for one.
+"""
 
 from __future__ import annotations
 
 import base64
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from invoice_sandbox.main import create_app
 from invoice_sandbox.settings import BUNDLED_FIXTURES, Settings
+from sandbox_databases import POSTGRES, fresh_db
+from served_sandbox import ServedSandbox
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if POSTGRES is not None:
+        POSTGRES.drop_all()
+
+
+@pytest.fixture
+def db_location(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[..., str]:
+    """`db_location(name)`: a fresh database location (see `fresh_db`); the SQLite file is
+    `name` in the test's temporary folder."""
+    return lambda name="db.sqlite": fresh_db(request, tmp_path / name)
 
 
 def basic(user: str, password: str) -> dict[str, str]:
@@ -26,13 +40,14 @@ def basic(user: str, password: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
-    """Build a TestClient over a fresh file database; keyword arguments go to Settings."""
+def make_client(db_location: Callable[..., str]) -> Iterator[Callable[..., TestClient]]:
+    """Build a TestClient over a fresh database; keyword arguments go to Settings."""
     clients: list[TestClient] = []
 
     def build(**overrides: object) -> TestClient:
-        settings = Settings(**{"db": str(tmp_path / f"db{len(clients)}.sqlite"),
-                               "fixtures": None, **overrides})  # type: ignore[arg-type]
+        if "db" not in overrides:
+            overrides["db"] = db_location(f"db{len(clients)}.sqlite")
+        settings = Settings(**{"fixtures": None, **overrides})  # type: ignore[arg-type]
         client = TestClient(create_app(settings), raise_server_exceptions=False)
         client.__enter__()
         clients.append(client)
@@ -41,6 +56,7 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
     yield build
     for client in clients:
         client.__exit__(None, None, None)
+        client.app.state.sandbox.db.dispose()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -55,63 +71,14 @@ def demo_client(make_client: Callable[..., TestClient]) -> TestClient:
     return make_client(fixtures=BUNDLED_FIXTURES)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ServedSandbox:
-    """`invoice-sandbox serve` in a child process, for tests that need a real server."""
-
-    def __init__(self, db: Path, *extra: str) -> None:
-        self.db = db
-        self.extra = extra
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout: float = 20.0) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "invoice_sandbox", "serve", "--port", str(self.port), "--db",
-             str(self.db), *self.extra],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(self.process.stderr.read().decode() if self.process.stderr
-                                   else "server exited")
-            try:
-                if httpx.get(f"{self.url}/_sandbox/health", timeout=0.5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not become healthy")
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Callable[..., ServedSandbox]]:
-    """Start real servers: `served(*flags)`; each is stopped after the test."""
+def served(db_location: Callable[..., str]) -> Iterator[Callable[..., ServedSandbox]]:
+    """Start real servers: `served(*flags)`, each on a new database unless given `db` (e.g.
+    another server's, `server.db`); each is stopped after the test."""
     servers: list[ServedSandbox] = []
 
-    def start(*extra: str, db: Path | None = None) -> ServedSandbox:
-        server = ServedSandbox(db or tmp_path / "served.sqlite", *extra)
+    def start(*extra: str, db: str | None = None) -> ServedSandbox:
+        server = ServedSandbox(db or db_location(f"served{len(servers)}.sqlite"), *extra)
         servers.append(server)  # before start(): one that never got healthy is stopped too
         server.start()
         return server

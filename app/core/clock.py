@@ -1,14 +1,21 @@
 """The sandbox clock: every timestamp and date computation reads time from here.
 
 Tests freeze it, set it or advance it through `/_sandbox/clock`; when it is not frozen it
-runs at wall-clock speed from an offset, so moving it never breaks ordering of events.
+runs at wall-clock speed from an offset, so moving it never breaks ordering of events. The
+offset and the frozen instant live in the database (`app.core.state`), shared by every process.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from .state import offset_us
+
+if TYPE_CHECKING:
+    from .db import Tx
+    from .state import StateStore
 
 # Far enough for any scenario, and far enough from datetime's year-9999 limit that a running
 # clock never overflows.
@@ -20,32 +27,28 @@ class ClockError(ValueError):
 
 
 class SandboxClock:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._offset = timedelta(0)
-        self._frozen_at: datetime | None = None
+    """The clock kept in the sandbox's state row, so every process reads the same time and
+    a restart keeps it; a full reset sets it back to wall time."""
+
+    def __init__(self, store: StateStore) -> None:
+        self.store = store
 
     def now(self) -> datetime:
-        frozen = self._frozen_at
-        if frozen is not None:
-            return frozen
-        return datetime.now(UTC) + self._offset
+        snapshot = self.store.current()
+        if snapshot.frozen_at is not None:
+            return snapshot.frozen_at
+        return datetime.now(UTC) + snapshot.offset
 
     @property
     def frozen(self) -> bool:
-        return self._frozen_at is not None
+        return self.store.current().frozen_at is not None
 
     def freeze(self) -> None:
-        with self._lock:
-            if self._frozen_at is None:
-                self._frozen_at = datetime.now(UTC) + self._offset
+        self.change(freeze=True)
 
     def unfreeze(self) -> None:
-        with self._lock:
-            if self._frozen_at is not None:
-                # Resume from the frozen instant rather than jumping back to wall time.
-                self._offset = self._frozen_at - datetime.now(UTC)
-                self._frozen_at = None
+        # Resumes from the frozen instant rather than jumping back to wall time.
+        self.change(freeze=False)
 
     def set(self, instant: datetime) -> None:
         self.change(instant=instant)
@@ -61,27 +64,30 @@ class SandboxClock:
             raise ClockError("the instant must carry a time zone (e.g. a trailing Z)")
         if advance is not None and not (math.isfinite(advance) and advance >= 0):
             raise ClockError("the clock only moves forward: advance must be a number >= 0")
-        with self._lock:
+        with self.store.db.write_sql() as conn:
+            current = self.store.lock(conn)
             wall = datetime.now(UTC)
             target = instant.astimezone(UTC) if instant is not None else (
-                self._frozen_at if self._frozen_at is not None else wall + self._offset)
+                current.frozen_at if current.frozen_at is not None else wall + current.offset)
             if advance and advance > (LATEST - target).total_seconds():
                 raise ClockError(f"the clock cannot go past {iso_utc(LATEST)}")
             target += timedelta(seconds=advance or 0)
             if target > LATEST:
                 raise ClockError(f"the clock cannot go past {iso_utc(LATEST)}")
-            if (self._frozen_at is not None) if freeze is None else freeze:
-                self._frozen_at = target
+            if (current.frozen_at is not None) if freeze is None else freeze:
+                self.store.change(conn, clock_frozen_at=target)
             else:
-                self._frozen_at, self._offset = None, target - wall
+                self.store.change(conn, clock_frozen_at=None,
+                                  clock_offset_us=offset_us(target - wall))
 
-    def reset(self) -> None:
-        with self._lock:
-            self._offset = timedelta(0)
-            self._frozen_at = None
+    def reset(self, tx: Tx) -> None:
+        """Back to wall time, in the reset's own transaction."""
+        self.store.change(tx, clock_offset_us=0, clock_frozen_at=None)
 
     def state(self) -> dict[str, object]:
-        return {"now": iso_utc(self.now()), "frozen": self.frozen}
+        snapshot = self.store.current()
+        now = snapshot.frozen_at or datetime.now(UTC) + snapshot.offset
+        return {"now": iso_utc(now), "frozen": snapshot.frozen_at is not None}
 
 
 def iso_utc(instant: datetime) -> str:

@@ -1,8 +1,12 @@
 """Storage: the engine, SQLite pragmas and the transaction discipline, in one place.
 
-Write transactions start with `BEGIN IMMEDIATE` on SQLite (take the write lock before the first
-read) and lock the invoice row with `FOR UPDATE` elsewhere, so a read-check-write rule such as
-"never overpay" cannot interleave with another request, in this process or another.
+Two engines: SQLite (a file or `:memory:`) and PostgreSQL (`postgresql://...`, through
+psycopg 3). Write transactions take the database's write lock before their first read: on SQLite
+`BEGIN IMMEDIATE`, on PostgreSQL a transaction-scoped advisory lock, the same lock for every
+writer. Every read-check-write rule ("never overpay", "one tenant per key", "an invoice number
+once") thus sees the latest committed state and cannot interleave with another writer, in this
+process or another, on both engines alike. Writes here are short (a request does one or two), so
+one writer at a time costs little; reads never wait for it.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from . import background_tables, tables  # noqa: F401  (register their tables on the metadata)
 
@@ -41,36 +46,73 @@ def in_write_transaction(conn: Connection) -> bool:
 
 
 class DatabaseUnavailable(RuntimeError):
-    """The database path cannot be opened or written."""
+    """The database cannot be opened, reached or used by this version; the message is one line."""
+
+
+# Any constant works: an advisory lock key is scoped to its database.
+_WRITE_LOCK = "SELECT pg_advisory_xact_lock(7361626478)"
+# Connections per process: requests run one at a time on the event loop; the rest serve the
+# delivery worker and the checkout pages. Replicas multiply it, within PostgreSQL's default 100.
+POOL_SIZE = 5
+POOL_OVERFLOW = 10
 
 
 def _url_for(db: str) -> str:
+    for scheme in ("postgresql://", "postgres://", "postgresql+psycopg://"):
+        if db.startswith(scheme):
+            return "postgresql+psycopg://" + db.removeprefix(scheme)
     if "://" in db:
-        return db
+        if db.startswith("sqlite:"):
+            return db
+        raise DatabaseUnavailable(f"unsupported database URL {_shown(db)!r}: use a SQLite "
+                                  "file, ':memory:' or postgresql://user@host:port/dbname")
     if db == ":memory:":
         return "sqlite://"
     return f"sqlite:///{db}"
 
 
+def _shown(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not even a URL: show only its scheme
+        return url.split("://", 1)[0] + "://..."
+
+
+def one_line(exc: BaseException) -> str:
+    """A driver's error as one line (psycopg's span several)."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig  # without SQLAlchemy's statement and link
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
 class Database:
-    def __init__(self, db: str) -> None:
+    def __init__(self, db: str, *, migrate: bool = True) -> None:
+        """Open `db`; with `migrate`, create or upgrade its schema (see `core.schema`)."""
         self.location = db
         self.url = _url_for(db)
         self.is_sqlite = self.url.startswith("sqlite")
         self.in_memory = self.url == "sqlite://"
         if self.is_sqlite and not self.in_memory:
             self._check_path(Path(self.url.removeprefix("sqlite:///")))
+        self.shown = db if self.is_sqlite else _shown(db)
         self.engine = self._make_engine()
-        # The write engine's connections begin with BEGIN IMMEDIATE (see `_on_begin`). Made
+        # The write engine's connections begin with the write lock (see `_on_begin`). Made
         # once here: Connection.execution_options per transaction costs more.
-        self._engines = {False: self.engine,
+        reads = self.engine
+        if not self.is_sqlite:
+            # A read of several statements (a page and its total) sees one snapshot, as a
+            # SQLite transaction does; psycopg opens it in the BEGIN, without a round trip.
+            reads = self.engine.execution_options(isolation_level="REPEATABLE READ")
+        self._engines = {False: reads,
                          True: self.engine.execution_options(sandbox_write=True)}
         # One shared connection serves an in-memory database, so transactions must not overlap.
         self._serial: threading.RLock | None = threading.RLock() if self.in_memory else None
-        try:
-            SQLModel.metadata.create_all(self.engine)
-        except Exception as exc:  # sqlite3.OperationalError and friends, surfaced as one reason
-            raise DatabaseUnavailable(f"cannot initialise database {db!r}: {exc}") from exc
+        if migrate:
+            from .schema import upgrade
+
+            upgrade(self)
 
     @staticmethod
     def _check_path(path: Path) -> None:
@@ -88,7 +130,7 @@ class Database:
 
     def _make_engine(self) -> Engine:
         if not self.is_sqlite:
-            return create_engine(self.url, pool_pre_ping=True)
+            return self._postgresql_engine()
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         if self.in_memory:
             kwargs["poolclass"] = StaticPool
@@ -115,6 +157,27 @@ class Database:
             # cost more than the statement itself.
             conn.connection.driver_connection.execute(  # type: ignore[union-attr]
                 "BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+
+    def _postgresql_engine(self) -> Engine:
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise DatabaseUnavailable(
+                "the PostgreSQL driver is not installed: pip install 'psycopg[binary]'"
+            ) from None
+        # No pre-ping: it is a round trip per request. A connection the server dropped fails
+        # one request and is replaced.
+        engine = create_engine(self.url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+                               pool_recycle=3600, connect_args={"connect_timeout": 10})
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            if in_write_transaction(conn):
+                # Straight to the driver (see the SQLite twin): psycopg opens the transaction
+                # with it, and the lock is held until commit or rollback.
+                conn.connection.driver_connection.execute(_WRITE_LOCK)  # type: ignore[union-attr]
 
         return engine
 
@@ -166,3 +229,27 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def restart_ids(tx: Tx) -> None:
+    """Let each table's next id follow its highest one, as SQLite's rowids do.
+
+    After a reset SQLite numbers new rows from the highest id left (from 1 when a table is
+    empty), so fixture invoices get the same ids after every reset; PostgreSQL's sequences
+    only move forward unless told so. One statement for every table with a generated id.
+    """
+    conn = sql(tx)
+    if conn.dialect.name != "postgresql":
+        return
+    from sqlmodel import SQLModel
+
+    parts = []
+    for table in SQLModel.metadata.sorted_tables:
+        ident = table.autoincrement_column
+        if ident is None:
+            continue
+        name, column = table.name, ident.name
+        parts.append(f"setval(pg_get_serial_sequence('{name}', '{column}'), "
+                     f"COALESCE((SELECT MAX({column}) FROM {name}), 0) + 1, false)")
+    if parts:
+        conn.exec_driver_sql("SELECT " + ", ".join(parts))

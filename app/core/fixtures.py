@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, delete, select
 
 from . import background
+from .db import restart_ids
 from .sandbox import Sandbox
 from .tables import (
     AccessToken,
@@ -50,9 +51,9 @@ def fixture_files(directory: Path | None) -> dict[str, Path]:
     return {path.stem: path for path in sorted(directory.glob("*.toml"))}
 
 
-def load(sandbox: Sandbox, provider: str | None = None, tenant: str | None = None) -> list[str]:
-    """Load every fixture file (or one provider's), optionally one tenant; returns providers."""
-    loaded = []
+def _documents(sandbox: Sandbox, provider: str | None) -> list[tuple[str, Any, Any]]:
+    """(provider, loader, parsed document) of every fixture file, or of one provider's."""
+    found = []
     for name, path in fixture_files(sandbox.fixtures_dir).items():
         if provider is not None and name != provider:
             continue
@@ -63,15 +64,40 @@ def load(sandbox: Sandbox, provider: str | None = None, tenant: str | None = Non
             document = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise FixtureError(f"{path.name}: {exc}") from exc
+        found.append((name, loader, document))
+    return found
+
+
+def _run(sandbox: Sandbox, session: Session, name: str, loader: Any, document: Any,
+         tenant: str | None) -> None:
+    try:
+        loader(sandbox, session, document, tenant)
+    except FixtureError:
+        raise
+    except Exception as exc:
+        raise FixtureError(f"{name}.toml: {exc}") from exc
+
+
+def load(sandbox: Sandbox, provider: str | None = None, tenant: str | None = None) -> list[str]:
+    """Load every fixture file (or one provider's), optionally one tenant; returns providers."""
+    loaded = []
+    for name, loader, document in _documents(sandbox, provider):
         with sandbox.db.write() as session:
-            try:
-                loader(sandbox, session, document, tenant)
-            except FixtureError:
-                raise
-            except Exception as exc:
-                raise FixtureError(f"{path.name}: {exc}") from exc
+            _run(sandbox, session, name, loader, document, tenant)
         loaded.append(name)
     return loaded
+
+
+def seed_if_empty(sandbox: Sandbox) -> bool:
+    """Load every fixture file into a database without tenants, in one transaction: of several
+    processes starting together on one new database, exactly one seeds it."""
+    documents = _documents(sandbox, None)
+    with sandbox.db.write() as session:
+        if session.exec(select(Tenant.id).limit(1)).first() is not None:
+            return False  # a database that holds state keeps it across restarts
+        for name, loader, document in documents:
+            _run(sandbox, session, name, loader, document, None)
+    return True
 
 
 _TENANT_OWNED = (IdempotencyRecord, AccessToken, InvoiceEvent, InvoiceItem, Payment, Invoice,
@@ -92,16 +118,19 @@ def wipe(session: Session, provider: str | None = None, tenant: str | None = Non
         for model in _TENANT_OWNED:
             session.exec(delete(model).where(col(model.tenant_id).in_(ids)))
         session.exec(delete(Tenant).where(col(Tenant.id).in_(ids)))
+    restart_ids(session)
     return len(ids)
 
 
 def reset(sandbox: Sandbox, provider: str | None = None, tenant: str | None = None) -> int:
     with sandbox.db.write() as session:
         removed = wipe(session, provider, tenant)
-        # In-memory services (request journal, fault rules) clear themselves on this event.
+        # Services with state of their own (journal, fault rules, throttle windows) clear it
+        # on this event, in this transaction.
         sandbox.hooks.emit("reset", "sandbox", session, only_provider=provider, only_tenant=tenant)
+        if provider is None and tenant is None:
+            sandbox.clock.reset(session)
+        sandbox.state.bump(session)  # every process drops what it cached
     sandbox.tenants.forget()
-    if provider is None and tenant is None:
-        sandbox.clock.reset()
     load(sandbox, provider, tenant)
     return removed

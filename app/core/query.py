@@ -88,7 +88,8 @@ def _condition(model: type[SQLModel], flt: Filter) -> ColumnElement[bool]:
         low, high = value
         return column.between(low, high)  # type: ignore[no-any-return]
     if op == "LIKE":
-        return column.like(value)  # type: ignore[no-any-return]
+        # Case-insensitive on every engine, as SQLite's LIKE is (PostgreSQL's is not).
+        return column.ilike(value)  # type: ignore[no-any-return]
     comparisons = {
         "EQ": column == value, "NE": or_(column != value, column.is_(None)),
         "GT": column > value, "GE": column >= value, "LT": column < value, "LE": column <= value,
@@ -127,7 +128,10 @@ def _fetch(session: Session, model: type[SQLModel], conditions: list[ColumnEleme
     stmt = select(model).where(*conditions)
     for key in sort:
         column = _column(model, key.field)
-        stmt = stmt.order_by(column.desc() if key.descending else column.asc())
+        # Nulls sort as the smallest value (SQLite's order), spelled out for PostgreSQL,
+        # which by default sorts them as the largest.
+        stmt = stmt.order_by(column.desc().nulls_last() if key.descending
+                             else column.asc().nulls_first())
     # Ties break on id, in the direction of the main sort, so pages never overlap.
     ident: Any = model.id  # type: ignore[attr-defined]
     stmt = stmt.order_by(ident.desc() if any(s.descending for s in sort) else ident.asc())

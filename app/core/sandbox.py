@@ -13,6 +13,7 @@ from .clock import SandboxClock
 from .db import Database
 from .hooks import Hooks
 from .jobs import JobHandler
+from .state import StateStore
 from .tenancy import TenantDirectory
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ FixtureLoader = Callable[["Sandbox", Session, dict[str, Any], "str | None"], Non
 @dataclass
 class Sandbox:
     db: Database
+    state: StateStore
     clock: SandboxClock
     tenants: TenantDirectory
     public_url: str

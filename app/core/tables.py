@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -35,6 +44,13 @@ def _dt(nullable: bool = False, index: bool = False) -> Any:
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
+def _int64(default: int | None = None) -> Any:
+    """A 64-bit integer column: money and provider ids outgrow PostgreSQL's 32-bit INTEGER."""
+    if default is None:
+        return Field(sa_type=BigInteger)
+    return Field(default=default, sa_type=BigInteger)
+
+
 def _json() -> Any:
     return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
@@ -49,7 +65,8 @@ class Tenant(SQLModel, table=True):
     provider: str = Field(index=True)
     key: str  # Maast API key, PayOne merchantID, Harvest account, TransportOne tenant id
     secret: str | None = None  # PayOne token, Harvest password, TransportOne client secret
-    public_id: int  # the numeric id the provider shows (Maast merchant_id, Harvest user id ...)
+    # the numeric id the provider shows (Maast merchant_id, Harvest account id ...)
+    public_id: int = _int64()
     from_fixture: bool = False
     attrs: dict[str, Any] = _json()
     created_at: datetime = _dt()
@@ -92,9 +109,9 @@ class Invoice(SQLModel, table=True):
     customer_ref: str | None = None
     status: str
     currency: str
-    total_minor: int = 0
-    paid_minor: int = 0
-    refunded_minor: int = 0
+    total_minor: int = _int64(0)
+    paid_minor: int = _int64(0)
+    refunded_minor: int = _int64(0)
     allow_partial: bool = True
     issue_date: date | None = None
     due_date: date | None = None
@@ -126,7 +143,7 @@ class Payment(SQLModel, table=True):
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
     invoice_id: int = Field(foreign_key="invoices.id", index=True)
     method: str  # CARD, CASH, CHECK, OTHER, BANK_TRANSFER ...
-    amount_minor: int
+    amount_minor: int = _int64()
     locked: bool = False  # made by the customer at checkout: never changed through the API
     paid_at: datetime = _dt()
     attrs: dict[str, Any] = _json()
@@ -145,7 +162,7 @@ class InvoiceItem(SQLModel, table=True):
     invoice_id: int | None = Field(default=None, foreign_key="invoices.id", index=True)
     ref: str
     status: str
-    amount_minor: int
+    amount_minor: int = _int64()
     attrs: dict[str, Any] = _json()
     created_at: datetime = _dt()
     updated_at: datetime = _dt()
@@ -211,3 +228,67 @@ class Delivery(SQLModel, table=True):
     epoch: int = 0
     claimed_by: str | None = None
     lease_until: datetime | None = _dt(nullable=True)
+
+
+class SandboxState(SQLModel, table=True):
+    """The one row of process-independent sandbox state (see `app.core.state`)."""
+
+    __tablename__ = "sandbox_state"
+
+    id: int = Field(default=1, primary_key=True)
+    # Bumped by every reset, tenant or credential change and fault-rule change: a process
+    # drops a cache built at another generation.
+    generation: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    clock_offset_us: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    clock_frozen_at: datetime | None = _dt(nullable=True)
+    fault_rules: int = 0  # how many rules exist: 0 lets every request skip fault matching
+
+
+class JournalEntry(SQLModel, table=True):
+    """One recorded provider request, already bounded and redacted."""
+
+    __tablename__ = "journal_entries"
+    # Ids are never reused, even after the journal is emptied (SQLite: AUTOINCREMENT).
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    time: datetime = _dt()
+    provider: str | None = None
+    method: str
+    path: str
+    status: int | None = None
+    fault: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    size: int = 0  # characters of text stored for this entry
+    # JSON text: query, headers, bodies and byte counts as listed (see app.sandbox.journal);
+    # serialised by the journal itself, which writes it on every request.
+    record: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class FaultRuleRow(SQLModel, table=True):
+    __tablename__ = "fault_rules"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action: str
+    provider: str | None = None
+    method: str | None = None
+    path: str | None = None
+    path_regex: str | None = None
+    tenant: str | None = None
+    ms: int | None = None
+    status: int | None = None
+    times: int | None = None
+    probability: float | None = None
+    remaining: int | None = None  # of `times`; None means unlimited
+    hits: int = 0
+    created_at: datetime = _dt()
+
+
+class RateHit(SQLModel, table=True):
+    """One call counted in a sliding rate window (Harvest's throttle)."""
+
+    __tablename__ = "rate_hits"
+    __table_args__ = (Index("ix_rate_hits_scope_at", "scope", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str  # e.g. "harvest:ACCOUNT"
+    at: datetime = _dt()

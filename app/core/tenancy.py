@@ -1,5 +1,7 @@
 """Tenants from credentials. Open mode creates a tenant on first use; strict mode only knows
 the tenants that fixtures declared. Lookups are cached per process: they run on every request.
+The cache holds only while the sandbox's generation (`app.core.state`) is the one it was built
+at: a reset or a tenant change in any process bumps it.
 """
 
 from __future__ import annotations
@@ -11,30 +13,48 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from .db import Database
+from .state import StateStore
 from .tables import Tenant
 
 
 class TenantDirectory:
-    def __init__(self, db: Database, strict: bool) -> None:
+    def __init__(self, db: Database, strict: bool, state: StateStore) -> None:
         self.db = db
         self.strict = strict
+        self.state = state
         self._cache: dict[tuple[str, str], Tenant] = {}
+        self._generation = -1
         self._lock = threading.Lock()
 
     def forget(self) -> None:
-        """Drop cached tenants (after a reset)."""
+        """Drop cached tenants (after a change this process made)."""
         with self._lock:
             self._cache.clear()
 
+    def _cached(self, provider: str, key: str) -> Tenant | None:
+        generation = self.state.current().generation
+        if generation != self._generation:
+            with self._lock:
+                self._cache.clear()
+                self._generation = generation
+            return None
+        return self._cache.get((provider, key))
+
+    def _keep(self, tenant: Tenant) -> None:
+        # Kept only under the generation it was read at: one bumped meanwhile (by this
+        # request's own change, or seen on the next request) drops it.
+        if self.state.current().generation == self._generation:
+            with self._lock:
+                self._cache[(tenant.provider, tenant.key)] = tenant
+
     def lookup(self, provider: str, key: str) -> Tenant | None:
-        cached = self._cache.get((provider, key))
+        cached = self._cached(provider, key)
         if cached is not None:
             return cached
         with self.db.read() as session:
             tenant = find(session, provider, key)
         if tenant is not None:
-            with self._lock:
-                self._cache[(provider, key)] = tenant
+            self._keep(tenant)
         return tenant
 
     def resolve(self, provider: str, key: str, now: datetime, secret: str | None = None,
@@ -50,8 +70,6 @@ class TenantDirectory:
                 )
         except IntegrityError:  # another request created it first
             return self.lookup(provider, key)
-        with self._lock:
-            self._cache[(provider, key)] = tenant
         return tenant
 
 

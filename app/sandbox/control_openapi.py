@@ -37,7 +37,7 @@ ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("get", "/_sandbox/clock"): (),
     ("post", "/_sandbox/clock"): (400, 413),
     ("get", "/_sandbox/openapi/{provider}.json"): (404,),
-    ("get", "/_sandbox/deliveries"): (),
+    ("get", "/_sandbox/deliveries"): (400,),
     ("get", "/_sandbox/requests"): (400,),
     ("delete", "/_sandbox/requests"): (),
     ("get", "/_sandbox/faults"): (),

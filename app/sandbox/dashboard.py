@@ -30,6 +30,7 @@ from ..core.sandbox import Sandbox
 from ..core.tables import Invoice
 from ..providers.edge import ProviderEdge, Views
 from .errors import control_error
+from .journal import Journal
 
 UI = Path(__file__).resolve().parent / "ui"
 ASSET = re.compile(r"^[a-z0-9_-]{1,64}\.(js|css|svg)$")
@@ -172,15 +173,11 @@ class OverviewOut(BaseModel):
 # --- the journal -------------------------------------------------------------------------------
 
 def _journal_since(request: Request, last_id: int) -> list[dict[str, Any]]:
-    """Journal entries after `last_id`, oldest first, described (credentials redacted), up to
-    the first request still in flight: the one place the dashboard reads the journal."""
-    entries = [e for e in request.app.state.journal.entries() if e.id > last_id]
-    finished = []
-    for entry in reversed(entries):  # entries() is newest first
-        if entry.status is None or entry.duration_ms <= 0:
-            break
-        finished.append(entry.describe())
-    return finished
+    """Journal entries after `last_id`, oldest first, described (credentials redacted): the
+    one place the dashboard reads the journal. An entry is stored once its answer is sent, so
+    every entry listed is finished."""
+    journal: Journal = request.app.state.journal
+    return journal.since(last_id)
 
 
 def _wanted(entry: dict[str, Any], provider: str | None, method: str | None,
@@ -426,8 +423,7 @@ def build_router(sandbox: Sandbox, edges: Sequence[ProviderEdge]) -> APIRouter:
         if resume.isdigit() and len(resume) <= 18:
             since = int(resume)
         if since is None:
-            latest = request.app.state.journal.entries()
-            since = latest[0].id if latest else 0
+            since = request.app.state.journal.latest_id()
 
         async def events(last: int) -> AsyncIterator[bytes]:
             yield b"retry: 1000\n\n"

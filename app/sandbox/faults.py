@@ -4,6 +4,10 @@ error, or drop its connection, for the next N matches or with a probability.
 A pure ASGI middleware checks the rules before routing, so a failed or dropped request never
 reaches the provider's route and writes nothing. Only provider paths (owned by an edge) can be
 faulted: the control plane always answers, so a rule can always be removed again.
+
+Rules are rows, shared by every process on the database; a firing is counted with one
+conditional UPDATE, so a rule for N matches fires N times in all, whichever process serves them.
+Path patterns run on RE2, in time linear in the path.
 """
 
 from __future__ import annotations
@@ -21,13 +25,17 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+import re2
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
-from sqlmodel import Session
+from sqlalchemy import delete, func, or_, update
+from sqlmodel import Session, col, select
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..core.clock import iso_utc
+from ..core.db import sql
 from ..core.sandbox import Sandbox
+from ..core.tables import FaultRuleRow
 from ..providers.edge import ProviderEdge, json_response
 from .bodies import BadBody, json_object
 from .errors import control_error
@@ -41,6 +49,8 @@ MAX_DELAY_MS = 300_000
 TENANT_BODY_LIMIT = 65536
 TRANSPORTONE_HOSTS = (".localhost", ".sandbox.getos1.com", ".logistax.io")
 _METHOD = re.compile(r"^[A-Za-z]{1,16}$")
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # the client gets the reason; the server log stays quiet
 
 
 class FaultInvalid(ValueError):
@@ -63,7 +73,7 @@ class FaultRule:
     probability: float | None = None
     remaining: int | None = None  # of `times`; None means unlimited
     hits: int = 0
-    pattern: re.Pattern[str] | None = field(default=None, repr=False)
+    pattern: Any = field(default=None, repr=False)  # a compiled re2 pattern
 
     @property
     def live(self) -> bool:
@@ -123,12 +133,8 @@ def parse_rule(body: dict[str, Any], providers: Sequence[str]) -> dict[str, Any]
     if path is not None and not path.startswith("/"):
         raise FaultInvalid("path is a prefix of the request path and must start with /")
     path_regex = _text(body, "path_regex", 1000)
-    pattern = None
     if path_regex is not None:
-        try:
-            pattern = re.compile(path_regex)
-        except re.error as exc:
-            raise FaultInvalid(f"path_regex is not a valid regular expression: {exc}") from None
+        compile_path_regex(path_regex)
     ms = _whole(body, "ms", 0, MAX_DELAY_MS)
     if action == "delay" and ms is None:
         raise FaultInvalid("a delay needs ms (milliseconds)")
@@ -143,58 +149,129 @@ def parse_rule(body: dict[str, Any], providers: Sequence[str]) -> dict[str, Any]
         raise FaultInvalid("probability must be a number from 0 to 1")
     return {
         "action": action, "provider": provider, "method": method.upper() if method else None,
-        "path": path, "path_regex": path_regex, "pattern": pattern,
+        "path": path, "path_regex": path_regex,
         "tenant": _text(body, "tenant", 255), "ms": ms, "status": status, "times": times,
         "remaining": times, "probability": float(probability) if probability is not None else None,
     }
 
 
-class FaultRules:
-    """The active rules, in creation order; the first one that fires decides."""
+def compile_path_regex(path_regex: str) -> Any:
+    """RE2 runs in time linear in the path, so no pattern (`(a+)+$`) can stall the server;
+    it refuses what needs backtracking (back-references, look-arounds)."""
+    try:
+        return re2.compile(path_regex, options=_RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
+        raise FaultInvalid(f"path_regex is not a valid RE2 regular expression: {reason}") from None
 
-    def __init__(self, rng: random.Random | None = None) -> None:
-        self.rules: list[FaultRule] = []
-        self._next_id = 1
+
+def _rule(row: FaultRuleRow) -> FaultRule:
+    assert row.id is not None
+    return FaultRule(
+        id=row.id, action=row.action, created_at=row.created_at, provider=row.provider,
+        method=row.method, path=row.path, path_regex=row.path_regex, tenant=row.tenant,
+        ms=row.ms, status=row.status, times=row.times, probability=row.probability,
+        remaining=row.remaining, hits=row.hits,
+        pattern=compile_path_regex(row.path_regex) if row.path_regex is not None else None)
+
+
+_ROWS = FaultRuleRow.__table__  # type: ignore[attr-defined]
+
+
+class FaultRules:
+    """The rules, rows shared by every process, in creation order; the first that fires
+    decides. Each process keeps them compiled while the sandbox's generation holds (every
+    change to the rules bumps it); the state row's rule count lets requests skip them all
+    when there are none."""
+
+    def __init__(self, sandbox: Sandbox, rng: random.Random | None = None) -> None:
+        self.db = sandbox.db
+        self.state = sandbox.state
         self._rng = rng or random.Random()
+        self._active: list[FaultRule] = []
+        self._generation = -1
+
+    @property
+    def rules(self) -> list[FaultRule]:
+        """Every rule as stored now, with its counts."""
+        with self.db.read() as session:
+            rows = session.exec(select(FaultRuleRow).order_by(col(FaultRuleRow.id))).all()
+        return [_rule(r) for r in rows]
+
+    def active(self) -> list[FaultRule]:
+        snapshot = self.state.current()
+        if snapshot.fault_rules == 0:
+            return []
+        if snapshot.generation != self._generation:
+            self._active, self._generation = self.rules, snapshot.generation
+        return self._active
+
+    def _count_changed(self, session: Session) -> None:
+        count = session.exec(select(func.count()).select_from(FaultRuleRow)).one()
+        self.state.change(session, bump=True, fault_rules=int(count))
 
     def add(self, fields: dict[str, Any], now: datetime) -> FaultRule:
-        if len(self.rules) >= MAX_RULES:
-            raise FaultInvalid(f"at most {MAX_RULES} fault rules; delete some first")
-        rule = FaultRule(id=self._next_id, created_at=now, **fields)
-        self._next_id += 1
-        self.rules.append(rule)
-        return rule
+        with self.db.write() as session:
+            count = session.exec(select(func.count()).select_from(FaultRuleRow)).one()
+            if count >= MAX_RULES:
+                raise FaultInvalid(f"at most {MAX_RULES} fault rules; delete some first")
+            row = FaultRuleRow(created_at=now, **fields)
+            session.add(row)
+            session.flush()
+            self.state.change(session, bump=True, fault_rules=int(count) + 1)
+            return _rule(row)
 
     def get(self, rule_id: int) -> FaultRule | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
+        with self.db.read() as session:
+            row = session.get(FaultRuleRow, rule_id)
+            return _rule(row) if row is not None else None
 
     def remove(self, rule_id: int) -> FaultRule | None:
-        rule = self.get(rule_id)
-        if rule is not None:
-            self.rules.remove(rule)
-        return rule
+        with self.db.write() as session:
+            row = session.get(FaultRuleRow, rule_id)
+            if row is None:
+                return None
+            rule = _rule(row)
+            session.delete(row)
+            session.flush()
+            self._count_changed(session)
+            return rule
 
-    def clear(self) -> int:
-        removed = len(self.rules)
-        self.rules = []
-        return removed
+    def clear(self, session: Session | None = None) -> int:
+        if session is None:
+            with self.db.write() as own:
+                return self.clear(own)
+        removed = sql(session).execute(delete(_ROWS)).rowcount
+        self.state.change(session, bump=True, fault_rules=0)
+        return int(removed)
 
     def needs_tenant(self, provider: str, method: str, path: str) -> bool:
-        return any(r.tenant is not None and r.matches(provider, method, path) for r in self.rules)
+        return any(r.tenant is not None and r.matches(provider, method, path)
+                   for r in self.active())
+
+    def _claim(self, rule: FaultRule) -> bool:
+        """Count one firing, unless another request (in any process) took the last one."""
+        # NULL - 1 stays NULL: an unlimited rule only counts its hits.
+        claim = (update(_ROWS)
+                 .where(_ROWS.c.id == rule.id,
+                        or_(_ROWS.c.remaining.is_(None), _ROWS.c.remaining > 0))
+                 .values(remaining=_ROWS.c.remaining - 1, hits=_ROWS.c.hits + 1))
+        with self.db.write_sql() as conn:
+            claimed = conn.execute(claim).rowcount == 1
+        if not claimed:
+            rule.remaining = 0  # spent: this process stops matching it
+        return claimed
 
     def pick(self, provider: str, method: str, path: str, tenant: str | None) -> FaultRule | None:
-        # No await in here: choosing a rule and counting it down happen in one step.
-        for rule in self.rules:
+        for rule in self.active():
             if not rule.matches(provider, method, path):
                 continue
             if rule.tenant is not None and rule.tenant != tenant:
                 continue
             if rule.probability is not None and not self._rng.random() < rule.probability:
                 continue
-            if rule.remaining is not None:
-                rule.remaining -= 1
-            rule.hits += 1
-            return rule
+            if self._claim(rule):
+                return rule
         return None
 
 
@@ -290,7 +367,7 @@ class FaultMiddleware:
         self.edges = edges
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.faults.rules:
+        if scope["type"] != "http" or not self.faults.active():
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
@@ -331,7 +408,8 @@ def build_router(faults: FaultRules, sandbox: Sandbox, providers: Sequence[str])
         return control_error(404, "not_found", f"no fault rule with id {raw_id!r}")
 
     def find(raw_id: str) -> FaultRule | None:
-        return faults.get(int(raw_id)) if raw_id.isdigit() and len(raw_id) <= 18 else None
+        valid = raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 18
+        return faults.get(int(raw_id)) if valid else None
 
     @router.post("/faults", status_code=201)
     async def create_fault(request: Request) -> Response:
@@ -374,13 +452,13 @@ def build_router(faults: FaultRules, sandbox: Sandbox, providers: Sequence[str])
 
 def install(application: FastAPI, sandbox: Sandbox, edges: Sequence[ProviderEdge]) -> FaultRules:
     """Apply fault rules to provider traffic, serve their API, and drop them on a full reset."""
-    faults = FaultRules()
+    faults = FaultRules(sandbox)
     application.add_middleware(FaultMiddleware, faults=faults, edges=edges)
     application.include_router(build_router(faults, sandbox, [e.name for e in edges]))
 
-    def on_reset(_: Session, only_provider: str | None, only_tenant: str | None) -> None:
+    def on_reset(session: Session, only_provider: str | None, only_tenant: str | None) -> None:
         if only_provider is None and only_tenant is None:
-            faults.clear()
+            faults.clear(session)
 
     sandbox.hooks.on("reset", "sandbox", on_reset)
     return faults

@@ -1,176 +1,221 @@
 """The request journal: every request a client sent to a provider path, newest first.
 
-A pure ASGI middleware keeps the hot path cheap: it stores raw bytes (headers, the first few KiB
-of each body) in a bounded ring, and only decodes and redacts credentials when someone reads
-`GET /_sandbox/requests`. Control-plane calls (`/_sandbox/...`) and the hosted checkout pages
-(`/checkout/...`) are not recorded; requests to unknown paths are, with `provider: null`, so a
-client pointed at a wrong base path shows up too.
+Entries are rows (`journal_entries`), so every process on one database records into and lists
+the same journal, with ids unique across them. Each entry is bounded as it is recorded (headers,
+query, path and bodies are cut to fixed sizes) and the table is pruned to the newest `capacity`
+entries as it is written (every PRUNE_EVERY writes of a process), so the journal never holds
+more than (capacity + PRUNE_EVERY x processes) x MAX_ENTRY_BYTES of text.
+Credentials are redacted before anything is stored (`redaction`). An entry is committed before
+the last byte of its response is sent, so a client that got its answer finds it listed, on any
+process. Control-plane calls (`/_sandbox/...`) and the hosted checkout pages (`/checkout/...`)
+are not recorded; requests to unknown paths are, with `provider: null`, so a client pointed at a
+wrong base path shows up too.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote_plus, unquote_plus
 
+import orjson
 from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import Response
+from sqlalchemy import Integer, bindparam, delete, func, insert, select
 from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core.clock import iso_utc
+from ..core.db import Tx, sql
+from ..core.fast import Driver, Prepared
 from ..core.sandbox import Sandbox
+from ..core.state import request_secrets
+from ..core.tables import JournalEntry
 from ..providers.edge import ProviderEdge, json_response
+from . import redaction
 from .errors import control_error
 
 DEFAULT_CAPACITY = 1000
 REQUEST_BODY_LIMIT = 4096
 RESPONSE_BODY_LIMIT = 8192
-REDACTED = "[redacted]"
+HEADER_VALUE_LIMIT = 1024  # characters kept of one header value
+HEADER_COUNT_LIMIT = 64  # headers kept per request or response
+TEXT_LIMIT = 2048  # characters kept of the path and of the query string
+# What one entry can hold at most: bodies, headers (name + value) of both sides, path, query.
+MAX_ENTRY_BYTES = (REQUEST_BODY_LIMIT + RESPONSE_BODY_LIMIT
+                   + 2 * HEADER_COUNT_LIMIT * (HEADER_VALUE_LIMIT + 64) + 2 * TEXT_LIMIT)
 UNRECORDED_PREFIXES = ("/_sandbox", "/checkout/")
+CUT = "...[cut]"
+# Each process prunes after this many of its writes: the table holds at most capacity plus
+# PRUNE_EVERY per process, and listings show only the newest `capacity`.
+PRUNE_EVERY = 16
 
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-coreos-access", "cookie"})
-SECRET_PARAMS = frozenset({"access_token", "authenticationtoken", "clientsecret", "client_secret",
-                           "accesstoken", "refresh_token", "password"})
-_SECRET_JSON = re.compile(
-    r'("(?:authenticationToken|clientSecret|client_secret|accessToken|access_token'
-    r'|refreshToken|refresh_token|password)"\s*:\s*)'
-    # a string (possibly cut off by truncation) or a bare scalar
-    r'("(?:[^"\\]|\\.)*(?:"|$)|[^\s,}\]]+)',
-    re.IGNORECASE,
-)
+_TABLE = JournalEntry.__table__  # type: ignore[attr-defined]
 
 
-# --- redaction (at read time) ------------------------------------------------------------------
-
-def redact_json_text(text: str) -> str:
-    return _SECRET_JSON.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - len(CUT)] + CUT
 
 
-def redact_pairs(raw: str) -> str:
-    """A query string or form body: secret fields blanked, JSON inside values redacted, every
-    other byte kept as sent (so a malformed body still reads as it arrived)."""
-    parts = []
-    for segment in raw.split("&"):
-        name, sep, value = segment.partition("=")
-        if unquote_plus(name).lower() in SECRET_PARAMS and sep:
-            parts.append(f"{name}={REDACTED}")
-            continue
-        decoded = unquote_plus(value)
-        cleaned = redact_json_text(decoded)
-        parts.append(segment if cleaned == decoded else f"{name}{sep}{quote_plus(cleaned)}")
-    return "&".join(parts)
+def _bounded_headers(raw: Sequence[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    kept = []
+    for key, value in raw[:HEADER_COUNT_LIMIT]:
+        if len(value) > HEADER_VALUE_LIMIT:
+            value = value[: HEADER_VALUE_LIMIT - len(CUT)] + CUT.encode()
+        kept.append((key[:64], value))
+    return kept
 
 
-def redact_header(name: str, value: str) -> str:
-    if name not in SECRET_HEADERS:
-        return value
-    scheme, space, rest = value.strip().partition(" ")
-    # Keep the scheme visible ("Basic", "Bearer"): it is what most auth mix-ups are about.
-    if name in ("authorization", "proxy-authorization") and space and rest:
-        return f"{scheme} {REDACTED}"
-    return REDACTED
-
-
-def _headers(raw: Iterable[tuple[bytes, bytes]], redact: bool) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in raw:
-        name = key.decode("latin-1").lower()
-        text = value.decode("latin-1")
-        if redact:
-            text = redact_header(name, text)
-        out[name] = f"{out[name]}, {text}" if name in out else text
-    return out
-
-
-def _body_text(body: bytes | bytearray, content_type: str) -> str:
-    text = body.decode("utf-8", "replace")
-    if "x-www-form-urlencoded" in content_type:
-        return redact_pairs(text)
-    return redact_json_text(text)
-
-
-# --- the ring ----------------------------------------------------------------------------------
+# --- one request being recorded ----------------------------------------------------------------
 
 @dataclass(slots=True)
 class Entry:
-    id: int
     time: datetime
     provider: str | None
     method: str
     path: str
     query: bytes
     request_headers: Sequence[tuple[bytes, bytes]]
-    request_body: bytearray = field(default_factory=bytearray)
+    request_body: bytes = b""
     request_bytes: int = 0
     request_complete: bool = True
     status: int | None = None
     response_headers: Sequence[tuple[bytes, bytes]] = ()
     response_body: bytearray = field(default_factory=bytearray)
     response_bytes: int = 0
-    duration_ms: float = 0.0
+    started: float = 0.0
     fault: dict[str, Any] | None = None
+    stored: bool = False
 
-    def describe(self) -> dict[str, Any]:
-        request_headers = _headers(self.request_headers, redact=True)
-        response_headers = _headers(self.response_headers, redact=False)
-        return {
-            "id": self.id,
-            "time": iso_utc(self.time),
-            "provider": self.provider,
-            "method": self.method,
-            "path": self.path,
-            "query": redact_pairs(self.query.decode("latin-1")),
-            "status": self.status,
-            "duration_ms": round(self.duration_ms, 3),
-            "fault": self.fault,
+    def row(self) -> dict[str, Any]:
+        """The entry as stored: bounded, credentials redacted."""
+        secrets = redaction.secrets_of(tuple(request_secrets()))
+        request_headers = redaction.headers(_bounded_headers(self.request_headers), secrets,
+                                            redact=True)
+        response_headers = redaction.headers(_bounded_headers(self.response_headers), secrets,
+                                             redact=True)
+        query = secrets.scrub(redaction.redact_pairs(
+            _cut(self.query.decode("latin-1"), TEXT_LIMIT)))
+        request_body = redaction.body_text(self.request_body, secrets)
+        response_body = redaction.body_text(bytes(self.response_body), secrets)
+        path = _cut(self.path, TEXT_LIMIT)
+        if ";" in path:  # matrix parameters (`/invoices;access_token=...`) are pairs too
+            path = redaction.redact_pairs(path)
+        path = secrets.scrub(path)
+        size = (len(path) + len(query) + len(request_body) + len(response_body)
+                + sum(len(k) + len(v) for k, v in request_headers.items())
+                + sum(len(k) + len(v) for k, v in response_headers.items()))
+        record = {
+            "query": query,
+            "duration_ms": round((time.perf_counter() - self.started) * 1000.0, 3),
             "request": {
                 "headers": request_headers,
-                "body": _body_text(self.request_body, request_headers.get("content-type", "")),
+                "body": request_body,
                 "body_bytes": self.request_bytes,
                 "truncated": (self.request_bytes > len(self.request_body)
                               or not self.request_complete),
             },
             "response": {
                 "headers": response_headers,
-                "body": _body_text(self.response_body, ""),
+                "body": response_body,
                 "body_bytes": self.response_bytes,
                 "truncated": self.response_bytes > len(self.response_body),
             },
         }
+        return {"time": self.time, "provider": self.provider, "method": self.method[:16],
+                "path": path, "status": self.status, "fault": self.fault, "size": size,
+                "record": orjson.dumps(record).decode()}
+
+
+def describe(row: Any) -> dict[str, Any]:
+    record = orjson.loads(row.record)
+    return {
+        "id": row.id,
+        "time": iso_utc(row.time),
+        "provider": row.provider,
+        "method": row.method,
+        "path": row.path,
+        "query": record["query"],
+        "status": row.status,
+        "duration_ms": record["duration_ms"],
+        "fault": row.fault,
+        "request": record["request"],
+        "response": record["response"],
+    }
 
 
 class Journal:
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
-        self._entries: deque[Entry] = deque(maxlen=capacity)
-        self._next_id = 1
-
-    @property
-    def capacity(self) -> int:
-        return self._entries.maxlen or 0
+    def __init__(self, sandbox: Sandbox, capacity: int = DEFAULT_CAPACITY) -> None:
+        self.db = sandbox.db
+        self.capacity = capacity
+        self._writes = 0
+        # Written on every provider request: straight on the driver (see app.core.fast).
+        self._driver = Driver(sandbox.db)
+        self._insert = Prepared(sandbox.db, insert(_TABLE))
+        # Ids only grow: all but the newest `capacity` go, whichever process wrote them.
+        newest = select(func.max(_TABLE.c.id)).scalar_subquery()
+        self._prune = Prepared(sandbox.db, delete(_TABLE).where(
+            _TABLE.c.id <= newest - bindparam("capacity", type_=Integer)))
 
     def resize(self, capacity: int) -> None:
         """Keep the newest `capacity` entries from now on."""
-        self._entries = deque(self._entries, maxlen=capacity)
+        self.capacity = capacity
+        self._driver.execute(self._prune, capacity=capacity)
 
-    def open(self, **fields: Any) -> Entry:
-        entry = Entry(id=self._next_id, **fields)
-        self._next_id += 1
-        self._entries.append(entry)  # the oldest entry falls out of the ring
-        return entry
+    def store(self, entry: Entry) -> None:
+        if entry.stored:
+            return
+        entry.stored = True
+        values = entry.row()
+        self._driver.execute(self._insert, **values)
+        self._writes += 1
+        if self._writes % PRUNE_EVERY == 0:
+            self._driver.execute(self._prune, capacity=self.capacity)
 
-    def clear(self) -> int:
-        removed = len(self._entries)
-        self._entries.clear()  # ids keep counting up, so a stale id never names a new entry
-        return removed
+    def clear(self, tx: Tx | None = None) -> int:
+        if tx is None:
+            with self.db.write_sql() as conn:
+                return self.clear(conn)
+        # Ids keep counting up, so a stale id never names a new entry.
+        return int(sql(tx).execute(delete(_TABLE)).rowcount)
 
-    def entries(self) -> list[Entry]:
-        return list(reversed(self._entries))
+    def since(self, last_id: int, count: int = 200) -> list[dict[str, Any]]:
+        """Up to `count` entries after `last_id`, oldest first (what a live view polls)."""
+        with self.db.read_sql() as conn:
+            rows = conn.execute(select(_TABLE).where(_TABLE.c.id > last_id)
+                                .order_by(_TABLE.c.id).limit(count)).all()
+        return [describe(r) for r in rows]
+
+    def latest_id(self) -> int:
+        with self.db.read_sql() as conn:
+            return int(conn.execute(select(func.max(_TABLE.c.id))).scalar() or 0)
+
+    def listing(self, *, provider: str | None, method: str | None, path: str | None,
+                status: str | None, after: int, count: int) -> tuple[list[dict[str, Any]], int]:
+        """The newest `count` entries that match, and how many match in all."""
+        stmt = select(_TABLE.c.id, _TABLE.c.path).where(_TABLE.c.id > after)
+        if provider is not None:
+            stmt = stmt.where(_TABLE.c.provider == provider)
+        if method is not None:
+            stmt = stmt.where(_TABLE.c.method == method)
+        if status is not None:
+            if status[1:].lower() == "xx":
+                low = int(status[0]) * 100
+                stmt = stmt.where(_TABLE.c.status >= low, _TABLE.c.status < low + 100)
+            else:
+                stmt = stmt.where(_TABLE.c.status == int(status))
+        if path is not None:  # narrowed in SQL, decided here (LIKE's case rules vary)
+            stmt = stmt.where(_TABLE.c.path.contains(path, autoescape=True))
+        with self.db.read_sql() as conn:
+            candidates = conn.execute(stmt.order_by(_TABLE.c.id.desc())
+                                      .limit(self.capacity)).all()
+            ids = [i for i, p in candidates if path is None or path in p]
+            rows = conn.execute(select(_TABLE).where(_TABLE.c.id.in_(ids[:count]))
+                                .order_by(_TABLE.c.id.desc())).all() if ids[:count] else []
+        return [describe(r) for r in rows], len(ids)
 
 
 # --- the middleware ----------------------------------------------------------------------------
@@ -229,18 +274,20 @@ class JournalMiddleware:
         if scope["type"] != "http" or path.startswith(UNRECORDED_PREFIXES) or path == "/checkout":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        entry = self.journal.open(
+        entry = Entry(
             time=self.sandbox.clock.now(),
             provider=next((e.name for e in self.edges if e.owns(path)), None),
             method=scope["method"], path=path, query=scope.get("query_string", b""),
-            request_headers=scope.get("headers", ()),
+            request_headers=scope.get("headers", ()), started=time.perf_counter(),
         )
         # Read the start of the body up front, so it is recorded even when the route answers
         # without reading it (bad credentials, injected faults).
         prefix, replay = await read_prefix(receive, REQUEST_BODY_LIMIT)
-        entry.request_body += prefix[:REQUEST_BODY_LIMIT]
-        entry.request_bytes = len(prefix)
+        entry.request_body = prefix[:REQUEST_BODY_LIMIT]
+
+        def settle() -> None:
+            entry.request_bytes = len(prefix) + replay.extra_bytes
+            entry.request_complete = replay.complete
 
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -252,6 +299,11 @@ class JournalMiddleware:
                 room = RESPONSE_BODY_LIMIT - len(entry.response_body)
                 if room > 0:
                     entry.response_body += chunk[:room]
+                if not message.get("more_body", False):
+                    # Stored before the client has its whole answer: whoever reads the journal
+                    # next, in any process, finds this request.
+                    settle()
+                    self.journal.store(entry)
             await send(message)
 
         scope["sandbox.journal_entry"] = entry  # fault injection notes what it did here
@@ -262,29 +314,23 @@ class JournalMiddleware:
                 entry.status = 500  # the server's error handler answers outside this layer
             raise
         finally:
-            entry.request_bytes = len(prefix) + replay.extra_bytes
-            entry.request_complete = replay.complete
-            entry.duration_ms = (time.perf_counter() - started) * 1000.0
+            settle()
+            self.journal.store(entry)  # a dropped connection or an error: no last byte sent
 
 
 # --- the routes --------------------------------------------------------------------------------
 
-_STATUS = re.compile(r"^[1-5](?:\d\d|xx)$", re.IGNORECASE)
-
-
-def _matches_status(status: int | None, wanted: str) -> bool:
-    if status is None:
-        return False
-    if wanted[1:].lower() == "xx":
-        return status // 100 == int(wanted[0])
-    return status == int(wanted)
+_STATUS = re.compile(r"[1-5](?:[0-9][0-9]|xx)\Z", re.IGNORECASE)
+_ID = re.compile(r"[0-9]{1,18}\Z")  # ASCII digits only: int() takes any Unicode digit
 
 
 def build_router(journal: Journal, providers: Sequence[str]) -> APIRouter:
     router = APIRouter(prefix="/_sandbox", tags=["request journal"])
 
+    # Plain functions: FastAPI runs them on its thread pool, so reading the journal never holds
+    # up the requests being served meanwhile.
     @router.get("/requests")
-    async def list_requests(
+    def list_requests(
         provider: str | None = Query(None, description="provider name"),
         method: str | None = Query(None, description="HTTP method, any case"),
         path: str | None = Query(None, description="substring of the path"),
@@ -298,26 +344,18 @@ def build_router(journal: Journal, providers: Sequence[str]) -> APIRouter:
         if status is not None and not _STATUS.match(status):
             return control_error(400, "invalid_filter", "status must be a code (404) or a class "
                                                         "(4xx)")
-        if since is not None and not (since.isdigit() and len(since) <= 18):
+        if since is not None and not _ID.match(since):
             return control_error(400, "invalid_filter", "since must be an entry id")
-        if limit is not None and not (limit.isdigit() and len(limit) < 9 and int(limit) > 0):
+        if limit is not None and not (_ID.match(limit) and len(limit) < 9 and int(limit) > 0):
             return control_error(400, "invalid_filter", "limit must be a positive whole number")
         count = min(int(limit), journal.capacity) if limit is not None else 100
-        wanted_method = method.upper() if method is not None else None
-        after = int(since) if since is not None else 0
-        found = [
-            e for e in journal.entries()
-            if e.id > after
-            and (provider is None or e.provider == provider)
-            and (wanted_method is None or e.method == wanted_method)
-            and (path is None or path in e.path)
-            and (status is None or _matches_status(e.status, status))
-        ]
-        return json_response({"requests": [e.describe() for e in found[:count]],
-                              "total": len(found), "capacity": journal.capacity})
+        found, total = journal.listing(
+            provider=provider, method=method.upper() if method is not None else None,
+            path=path, status=status, after=int(since) if since is not None else 0, count=count)
+        return json_response({"requests": found, "total": total, "capacity": journal.capacity})
 
     @router.delete("/requests")
-    async def clear_requests() -> Response:
+    def clear_requests() -> Response:
         """Forget every recorded request."""
         return json_response({"deleted": journal.clear()})
 
@@ -326,13 +364,13 @@ def build_router(journal: Journal, providers: Sequence[str]) -> APIRouter:
 
 def install(application: FastAPI, sandbox: Sandbox, edges: Sequence[ProviderEdge]) -> Journal:
     """Record provider traffic, serve the journal, and empty it on a full reset."""
-    journal = Journal(int(sandbox.options.get("journal_size", DEFAULT_CAPACITY)))
+    journal = Journal(sandbox, int(sandbox.options.get("journal_size", DEFAULT_CAPACITY)))
     application.add_middleware(JournalMiddleware, journal=journal, sandbox=sandbox, edges=edges)
     application.include_router(build_router(journal, [e.name for e in edges]))
 
-    def on_reset(_: Session, only_provider: str | None, only_tenant: str | None) -> None:
+    def on_reset(session: Session, only_provider: str | None, only_tenant: str | None) -> None:
         if only_provider is None and only_tenant is None:
-            journal.clear()
+            journal.clear(session)
 
     sandbox.hooks.on("reset", "sandbox", on_reset)
     return journal

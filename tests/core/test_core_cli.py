@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -75,20 +76,21 @@ def test_bad_flags_and_databases_fail_with_one_line(tmp_path: Path) -> None:
                 process.wait()
 
 
-def test_fixtures_none_starts_empty_and_the_default_loads_the_demo(tmp_path: Path) -> None:
+def test_fixtures_none_starts_empty_and_the_default_loads_the_demo(
+        db_location: Callable[..., str]) -> None:
     demo = {"Authorization": "Basic " + base64.b64encode(b":maast-demo-key").decode()}
     counts = []
     for n, flags in enumerate([["--fixtures", "none"], []]):
-        ns = cli._parser().parse_args(["serve", "--db", str(tmp_path / f"{n}.db"), *flags])
+        ns = cli._parser().parse_args(["serve", "--db", db_location(f"{n}.db"), *flags])
         with TestClient(create_app(cli.settings_from(ns))) as http:
             assert http.get("/_sandbox/health").json()["status"] == "ok"
             counts.append(http.get("/platform/invoice", headers=demo).json()["totalRecords"])
     assert counts == [0, 4]
 
 
-def test_fixtures_seed_a_new_database_only(tmp_path: Path) -> None:
+def test_fixtures_seed_a_new_database_only(db_location: Callable[..., str]) -> None:
     """A restart on an existing database keeps its state instead of reloading the fixtures."""
-    db = str(tmp_path / "kept.db")
+    db = db_location("kept.db")
     demo = {"Authorization": "Basic " + base64.b64encode(b":maast-demo-key").decode()}
     with TestClient(create_app(Settings(db=db, fixtures=BUNDLED_FIXTURES))) as http:
         listing = http.get("/platform/invoice", headers=demo,

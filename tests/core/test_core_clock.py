@@ -7,12 +7,21 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from invoice_sandbox.core.clock import ClockError, SandboxClock, iso_utc
+from invoice_sandbox.core.db import Database
+from invoice_sandbox.core.state import StateStore
 
 INSTANT = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
 
 
+def new_clock() -> SandboxClock:
+    """A clock over a database of its own (the clock is a row of the sandbox's state)."""
+    store = StateStore(Database(":memory:"))
+    store.ensure_row()
+    return SandboxClock(store)
+
+
 def test_running_clock_follows_wall_time_in_utc() -> None:
-    clock = SandboxClock()
+    clock = new_clock()
     before = datetime.now(UTC)
     now = clock.now()
     assert now.tzinfo is not None and now.utcoffset() == timedelta(0)
@@ -21,7 +30,7 @@ def test_running_clock_follows_wall_time_in_utc() -> None:
 
 
 def test_frozen_clock_stands_still_and_moves_only_when_told() -> None:
-    clock = SandboxClock()
+    clock = new_clock()
     clock.freeze()
     clock.set(INSTANT)
     assert clock.now() == clock.now() == INSTANT
@@ -33,14 +42,14 @@ def test_frozen_clock_stands_still_and_moves_only_when_told() -> None:
 
 
 def test_set_accepts_any_zone_and_keeps_the_instant() -> None:
-    clock = SandboxClock()
+    clock = new_clock()
     clock.freeze()
     clock.set(datetime(2026, 3, 2, 12, 30, tzinfo=timezone(timedelta(hours=2))))
     assert clock.now() == INSTANT and clock.now().tzinfo == UTC
 
 
 def test_a_running_clock_can_be_set_and_advanced() -> None:
-    clock = SandboxClock()
+    clock = new_clock()
     clock.set(INSTANT)
     assert INSTANT <= clock.now() < INSTANT + timedelta(seconds=30)
     clock.advance(86400)
@@ -48,7 +57,7 @@ def test_a_running_clock_can_be_set_and_advanced() -> None:
 
 
 def test_set_and_freeze_together_freeze_exactly_the_instant_set() -> None:
-    clock = SandboxClock()
+    clock = new_clock()
     clock.change(instant=INSTANT, freeze=True)
     assert clock.now() == INSTANT
     clock.change(instant=INSTANT, advance=60, freeze=True)
@@ -66,7 +75,7 @@ def test_set_and_freeze_together_freeze_exactly_the_instant_set() -> None:
     ({"instant": datetime(8999, 12, 31, tzinfo=UTC), "advance": 2 * 86400}, "cannot go past"),
 ])
 def test_refused_changes_change_nothing(change: dict[str, object], reason: str) -> None:
-    clock = SandboxClock()
+    clock = new_clock()
     clock.freeze()
     clock.set(INSTANT)
     with pytest.raises(ClockError, match=reason):
@@ -75,7 +84,7 @@ def test_refused_changes_change_nothing(change: dict[str, object], reason: str) 
 
 
 def test_unfreeze_resumes_from_the_frozen_instant() -> None:
-    clock = SandboxClock()
+    clock = new_clock()
     clock.change(instant=INSTANT, freeze=True)
     clock.advance(3600)
     clock.unfreeze()
@@ -88,10 +97,11 @@ def test_unfreeze_resumes_from_the_frozen_instant() -> None:
 
 
 def test_reset_returns_to_wall_time() -> None:
-    clock = SandboxClock()
+    clock = new_clock()
     clock.set(INSTANT)
     clock.freeze()
-    clock.reset()
+    with clock.store.db.write_sql() as tx:
+        clock.reset(tx)
     assert not clock.frozen
     assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=30)
 

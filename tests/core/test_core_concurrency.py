@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from invoice_sandbox.core import invoices, tenancy
@@ -37,8 +36,9 @@ def _pay_through_a_row(db: Database, tenant_id: int, invoice_id: int, amount: in
 
 @pytest.mark.parametrize("pay_once", [_pay_through_the_orm, _pay_through_a_row])
 def test_concurrent_record_payment_never_overpays(
-        tmp_path: Path, pay_once: Callable[[Database, int, int, int], int | None]) -> None:
-    path = str(tmp_path / "race.sqlite")
+        db_location: Callable[..., str],
+        pay_once: Callable[[Database, int, int, int], int | None]) -> None:
+    path = db_location("race.sqlite")
     databases = [Database(path), Database(path)]
     with databases[0].write() as session:
         tenant = tenancy.create(session, "maast", "race", NOW)

@@ -3,8 +3,8 @@ invoice exactly as it was, in memory and in the database."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -105,8 +105,9 @@ def test_every_table_only_names_declared_states(name: str) -> None:
         assert table.expiry[0] <= table.states and table.expiry[1] in table.states
 
 
-def test_a_refused_command_inside_a_transaction_writes_nothing(tmp_path: Path) -> None:
-    db = Database(str(tmp_path / "lifecycle.sqlite"))
+def test_a_refused_command_inside_a_transaction_writes_nothing(
+        db_location: Callable[..., str]) -> None:
+    db = Database(db_location())
     with db.write() as session:
         tenant = tenancy.create(session, "maast", "k", NOW)
         row = invoices.create_invoice(session, tenant, NOW, currency="840", total_minor=1000)

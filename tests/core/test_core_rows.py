@@ -4,8 +4,8 @@ store exactly what their ORM counterparts store (concurrency: test_core_concurre
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from invoice_sandbox.core import customers, invoices, tenancy
@@ -25,8 +25,8 @@ def _stored(db: Database, invoice_id: int) -> dict[str, object]:
         return row.model_dump()
 
 
-def test_row_commands_store_what_the_orm_commands_store(tmp_path: Path) -> None:
-    db = Database(str(tmp_path / "rows.sqlite"))
+def test_row_commands_store_what_the_orm_commands_store(db_location: Callable[..., str]) -> None:
+    db = Database(db_location())
     fields = {"currency": "840", "total_minor": 10_000, "number": "N-1", "customer_ref": "C",
               "allow_partial": False, "issue_date": date(2026, 3, 1),
               "due_date": date(2026, 3, 31), "attrs": {"note": "x", "lines": [{"q": "1"}]}}
@@ -59,8 +59,9 @@ def test_row_commands_store_what_the_orm_commands_store(tmp_path: Path) -> None:
     db.dispose()
 
 
-def test_a_row_of_another_tenant_is_not_found_and_refusals_write_nothing(tmp_path: Path) -> None:
-    db = Database(str(tmp_path / "rows.sqlite"))
+def test_a_row_of_another_tenant_is_not_found_and_refusals_write_nothing(
+        db_location: Callable[..., str]) -> None:
+    db = Database(db_location())
     with db.write() as session:
         tenant = tenancy.create(session, "maast", "k", NOW)
         other = tenancy.create(session, "maast", "other", NOW)
@@ -79,8 +80,8 @@ def test_a_row_of_another_tenant_is_not_found_and_refusals_write_nothing(tmp_pat
 
 
 def test_a_row_command_refuses_an_invoice_the_session_holds_as_an_orm_instance(
-        tmp_path: Path) -> None:
-    db = Database(str(tmp_path / "rows.sqlite"))
+        db_location: Callable[..., str]) -> None:
+    db = Database(db_location())
     with db.write() as session:
         tenant = tenancy.create(session, "maast", "k", NOW)
         orm = invoices.create_invoice(session, tenant, NOW, currency="840", total_minor=1_000)
@@ -95,8 +96,8 @@ def test_a_row_command_refuses_an_invoice_the_session_holds_as_an_orm_instance(
     db.dispose()
 
 
-def test_saving_a_customer_twice_replaces_its_details(tmp_path: Path) -> None:
-    db = Database(str(tmp_path / "rows.sqlite"))
+def test_saving_a_customer_twice_replaces_its_details(db_location: Callable[..., str]) -> None:
+    db = Database(db_location())
     with db.write() as session:
         tenant = tenancy.create(session, "maast", "k", NOW)
         customers.save(session, tenant.id or 0, "C1", {"v": 1}, NOW)

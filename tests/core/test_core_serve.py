@@ -13,8 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from invoice_sandbox import __version__
-
-from tests.conftest import ROOT, ServedSandbox, free_port
+from served_sandbox import ROOT, ServedSandbox, free_port
 
 
 def command(*args: str, env: dict[str, str] | None = None,

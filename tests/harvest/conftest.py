@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from harvest_support import DEMO_EMAIL, DEMO_PASSWORD, Harvest, freeze
 from invoice_sandbox.main import create_app
 from invoice_sandbox.settings import BUNDLED_FIXTURES, Settings
+from sandbox_databases import fresh_db
 
 
 @pytest.fixture
@@ -22,18 +23,20 @@ def hv(client: TestClient) -> Harvest:
 
 
 @pytest.fixture(scope="module")
-def shared_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    db = tmp_path_factory.mktemp("harvest") / "shared.sqlite"
-    with TestClient(create_app(Settings(db=str(db), fixtures=None)),
+def shared_client(request: pytest.FixtureRequest,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    db = fresh_db(request, tmp_path_factory.mktemp("harvest") / "shared.sqlite")
+    with TestClient(create_app(Settings(db=db, fixtures=None)),
                     raise_server_exceptions=False) as http:
         freeze(http)
         yield http
 
 
 @pytest.fixture(scope="module")
-def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    db = tmp_path_factory.mktemp("harvest-demo") / "demo.sqlite"
-    with TestClient(create_app(Settings(db=str(db), fixtures=BUNDLED_FIXTURES)),
+def shared_demo(request: pytest.FixtureRequest,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    db = fresh_db(request, tmp_path_factory.mktemp("harvest-demo") / "demo.sqlite")
+    with TestClient(create_app(Settings(db=db, fixtures=BUNDLED_FIXTURES)),
                     raise_server_exceptions=False) as http:
         yield http
 

@@ -21,11 +21,13 @@ from harvest_support import (
     freeze,
     invoice_xml,
 )
+from invoice_sandbox.core.tables import Tenant
 from invoice_sandbox.settings import BUNDLED_FIXTURES
+from sqlmodel import col, select
 
 INVALID_TOKEN_BODY = {
     "error": "invalid_token",
-    "error_description": "The access token provided is expired, revoked, malformed, or "
+    "error_description": "The access token provided is expired, revoked, malformed or "
                          "invalid for other reasons.",
 }
 
@@ -40,7 +42,14 @@ def assert_invalid_token(response: object) -> None:
     assert response.status_code == 401
     assert response.json() == INVALID_TOKEN_BODY
     challenge = response.headers["WWW-Authenticate"]
-    assert challenge.startswith('Bearer realm="Harvest", error="invalid_token"')
+    assert challenge.startswith(
+        'Bearer realm="Rack::OAuth2 Protected Resources", error="invalid_token"')
+
+
+def harvest_accounts(http: TestClient) -> list[str]:
+    with http.app.state.sandbox.db.read() as session:  # type: ignore[attr-defined]
+        rows = session.exec(select(Tenant).where(col(Tenant.provider) == "harvest")).all()
+        return sorted(row.key for row in rows)
 
 
 def who(http: TestClient, **kwargs: object) -> str:
@@ -123,20 +132,29 @@ def test_open_mode_accounts(client: TestClient) -> None:
     # the first password sticks
     assert_basic_denied(client.get("/invoices",
                                    headers=basic_header("alice@shared.example", "other")))
-    # a Host account is shared by its users
+    # a new user never joins an existing Host account ...
     carol = Harvest(client, "carol@acme.example", "c", host="acme.localhost")
-    dave = Harvest(client, "dave@acme.example", "d", host="acme.harvestapp.com")
     shared = carol.create_invoice()
+    before = carol.snapshot()
+    for host in ("acme.localhost", "acme.harvestapp.com"):
+        assert_basic_denied(client.get(f"/invoices/{shared}", headers={
+            **basic_header("dave@acme.example", "d"), "Host": host}))
+    assert carol.snapshot() == before
+    # ... until the control plane adds them; then the account is shared by its users
+    added = client.post("/_sandbox/harvest/accounts/acme/users",
+                        json={"email": "dave@acme.example", "password": "d"})
+    assert added.status_code == 201
+    assert "password" not in added.json()["user"]
+    dave = Harvest(client, "dave@acme.example", "d", host="acme.harvestapp.com")
     assert dave.get(f"/invoices/{shared}").status_code == 200
     assert alice.get(f"/invoices/{shared}").status_code == 404
     # ... and a user of it found without the Host lands there too
     assert Harvest(client, "carol@acme.example", "c").get(f"/invoices/{shared}").status_code == 200
-    # an unknown well-formed token opens an account of its own
-    response = client.get("/invoices.json", params={"access_token": "brand-new-token-123"})
-    assert (response.status_code, response.json()) == (200, [])
-    token_user = client.get("/account/who_am_i.json",
-                            params={"access_token": "brand-new-token-123"}).json()["user"]
-    assert token_user["email"].startswith("owner@token-")
+    # a token the sandbox never issued is refused, and opens no account
+    accounts = harvest_accounts(client)
+    assert_invalid_token(client.get("/invoices.json",
+                                    params={"access_token": "brand-new-token-123"}))
+    assert harvest_accounts(client) == accounts
 
 
 def test_strict_mode_knows_only_fixture_logins(make_client: Callable[..., TestClient]) -> None:

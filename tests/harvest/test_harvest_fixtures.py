@@ -31,7 +31,7 @@ def test_demo_invoices_in_every_state(hv_demo: Harvest) -> None:
     assert set(_by_number(hv_demo, "status=unpaid")) == {"1002", "1003", "1004"}
     assert set(_by_number(hv_demo, "client=46067")) == {"1003", "1004", "1006"}
     sent = hv_demo.get(f"/invoices/{invoices['1002']['id']}/messages.json").json()
-    assert [m["invoice_message"]["full_recipient_list"] for m in sent] == ["ap@acme.example"]
+    assert [m["message"]["full_recipient_list"] for m in sent] == ["ap@acme.example"]
     closed = hv_demo.get(f"/invoices/{invoices['1006']['id']}/messages.json").json()
     assert len(closed) == 2  # marked as sent, then written off
     payments = hv_demo.get(f"/invoices/{invoices['1004']['id']}/payments.json").json()
@@ -61,11 +61,12 @@ def test_reset_restores_the_demo_account(hv_demo: Harvest) -> None:
     ('client_id = 1\nstate = "sideways"',
      "harvest account bad invoice #1: state must be one of draft, open, partial, paid, closed"),
 ])
-def test_fixture_errors_name_the_problem(tmp_path: Path, invoice: str, message: str) -> None:
+def test_fixture_errors_name_the_problem(tmp_path: Path, db_location: Callable[..., str],
+                                         invoice: str, message: str) -> None:
     (tmp_path / "harvest.toml").write_text(
         f'[[accounts]]\nsubdomain = "bad"\n[[accounts.invoices]]\n{invoice}\n', encoding="utf-8")
     with pytest.raises(FixtureError) as caught:
-        create_app(Settings(db=str(tmp_path / "db.sqlite"), fixtures=tmp_path))
+        create_app(Settings(db=db_location(), fixtures=tmp_path))
     assert str(caught.value) == message
 
 

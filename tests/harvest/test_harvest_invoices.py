@@ -3,9 +3,11 @@ with its paging and combinable filters."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from harvest_support import (
     CSV_HEADER,
     DECL,
@@ -13,6 +15,7 @@ from harvest_support import (
     NOW,
     Harvest,
     fields,
+    freeze,
     invoice_xml,
     records,
     tag_order,
@@ -81,8 +84,8 @@ def test_docs_sample_create_and_show_bytes(hv: Harvest) -> None:
   <subject>Your invoice subject goes here</subject>
   <tax type="decimal" nil="true"></tax>
   <tax2 type="decimal" nil="true"></tax2>
-  <tax2-amount type="decimal" nil="true"></tax2-amount>
-  <tax-amount type="decimal" nil="true"></tax-amount>
+  <tax2-amount type="decimal">0.0</tax2-amount>
+  <tax-amount type="decimal">0.0</tax-amount>
   <updated-at type="datetime">2026-03-02T10:30:00Z</updated-at>
   <csv-line-items>{CSV_HEADER}
 Service,Security support / Apply upgrades,0.68,80.00,54.4,true,false,3
@@ -202,7 +205,12 @@ def test_status_filters_including_unpaid_and_pastdue(hv: Harvest) -> None:
     assert _ids(hv, "status=pastdue") == {overdue, current, partial}
 
 
-def test_client_dates_updated_since_and_combinations(hv: Harvest) -> None:
+def test_client_dates_updated_since_and_combinations(
+        make_client: Callable[..., TestClient]) -> None:
+    """`from`/`to` as the docs read them: issue dates (`--harvest-follows documented`)."""
+    http = make_client(harvest_follows="documented")
+    freeze(http)
+    hv = Harvest(http)
     a = hv.create_invoice(invoice_xml(client_id=1, issued_at="2026-01-10"))
     b = hv.create_invoice(invoice_xml(client_id=2, issued_at="2026-02-10"))
     hv.http.post("/_sandbox/clock", json={"advance": 3600})

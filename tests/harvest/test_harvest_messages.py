@@ -124,7 +124,7 @@ def test_send_sample_message_bytes(hv: Harvest) -> None:
     assert listed.content == (DECL + b'<invoice-message type="array">\n' + indented
                               + b"</invoice-message>\n")
     as_json = hv.get(f"/invoices/{invoice_id}/messages.json").json()
-    assert as_json[0]["invoice_message"]["full_recipient_list"].startswith(
+    assert as_json[0]["message"]["full_recipient_list"].startswith(
         "support@harvestapp.com,")
     assert hv.get(f"/invoices/{invoice_id}/messages/{message_id}.json").json() == as_json[0]
 

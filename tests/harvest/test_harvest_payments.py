@@ -3,7 +3,10 @@ invoice's due-amount and state recomputed with every change."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from fastapi.testclient import TestClient
 from harvest_support import (
     DECL,
     EMPTY_LIST,
@@ -12,6 +15,7 @@ from harvest_support import (
     XML_CT,
     Harvest,
     fields,
+    freeze,
     invoice_xml,
     payment_xml,
 )
@@ -116,20 +120,36 @@ def test_partial_paid_overpaid_and_back(hv: Harvest) -> None:
         "open", 1000.0)
 
 
-def test_payment_on_a_draft_keeps_it_draft_until_sent(hv: Harvest) -> None:
+def test_payments_move_an_unsent_invoice_as_recorded(hv: Harvest) -> None:
+    """The live v1 API, as recorded: half paid is partial, all paid is paid, and deleting every
+    payment leaves the invoice open, not draft."""
     invoice_id = hv.create_invoice()
-    hv.pay(invoice_id, "1000")
+    first = hv.pay(invoice_id, "500")
+    assert (hv.invoice(invoice_id)["state"], hv.invoice(invoice_id)["due_amount"]) == (
+        "partial", 500.0)
+    second = hv.pay(invoice_id, "500")
+    assert (hv.invoice(invoice_id)["state"], hv.invoice(invoice_id)["due_amount"]) == (
+        "paid", 0.0)
+    for payment_id in (first, second):
+        assert hv.delete(f"/invoices/{invoice_id}/payments/{payment_id}").status_code == 200
+    assert (hv.invoice(invoice_id)["state"], hv.invoice(invoice_id)["due_amount"]) == (
+        "open", 1000.0)
+
+
+def test_documented_reading_keeps_a_paid_draft_draft_until_sent(
+        make_client: Callable[..., TestClient]) -> None:
+    http = make_client(harvest_follows="documented")
+    freeze(http)
+    hv = Harvest(http)
+    invoice_id = hv.create_invoice()
+    payment_id = hv.pay(invoice_id, "1000")
     assert (hv.invoice(invoice_id)["state"], hv.invoice(invoice_id)["due_amount"]) == (
         "draft", 0.0)
-    assert hv.post(f"/invoices/{invoice_id}/messages/mark_as_sent").status_code == 200
-    assert hv.invoice(invoice_id)["state"] == "paid"
-
-
-def test_deleting_the_only_payment_of_a_never_sent_invoice_leaves_it_draft(hv: Harvest) -> None:
-    invoice_id = hv.create_invoice()
-    payment_id = hv.pay(invoice_id, "10")
     hv.delete(f"/invoices/{invoice_id}/payments/{payment_id}")
     assert hv.invoice(invoice_id)["state"] == "draft"
+    hv.pay(invoice_id, "1000")
+    assert hv.post(f"/invoices/{invoice_id}/messages/mark_as_sent").status_code == 200
+    assert hv.invoice(invoice_id)["state"] == "paid"
 
 
 @pytest.mark.parametrize("paid_at", [

@@ -26,6 +26,7 @@ from hypothesis.stateful import (
 )
 from invoice_sandbox.main import create_app
 from invoice_sandbox.settings import Settings
+from sandbox_databases import fresh_db
 
 ACTIONS = ("send", "mark_as_sent", "mark_as_closed", "re_open", "mark_as_draft")
 FORMATS = st.sampled_from(["xml", "json"])
@@ -101,7 +102,7 @@ class HarvestLifecycle(RuleBasedStateMachine):
         messages = self.hv.get(f"/invoices/{invoice_id}/messages", fmt=fmt)
         if fmt == "json":
             listed = {p["payment"]["id"]: cents(p["payment"]["amount"]) for p in payments.json()}
-            said = [m["invoice_message"]["id"] for m in messages.json()]
+            said = [m["message"]["id"] for m in messages.json()]
         else:
             listed = {int(str(p["id"])): cents(p["amount"]) for p in records(payments.content)}
             said = [int(str(m["id"])) for m in records(messages.content)]
@@ -130,6 +131,7 @@ class HarvestLifecycle(RuleBasedStateMachine):
         location = response.headers["Location"]
         assert location.startswith(f"/invoice/{invoice_id}/payments/")
         model.payments[int(location.rsplit("/", 1)[1])] = amount
+        model.sent = True  # as recorded: a payment sends an unsent invoice
         self.check_lists(invoice_id, fmt)
 
     @rule(invoice_id=invoices, pick=st.integers(0, 10), fmt=FORMATS)
@@ -163,7 +165,7 @@ class HarvestLifecycle(RuleBasedStateMachine):
         model.sent = {"mark_as_draft": False}.get(action, True)
         model.closed = action == "mark_as_closed"
         listed = self.hv.get(f"/invoices/{invoice_id}/messages.json").json()
-        model.messages.append(listed[-1]["invoice_message"]["id"])
+        model.messages.append(listed[-1]["message"]["id"])
         self.check_lists(invoice_id, fmt)
 
     @rule(invoice_id=invoices, pick=st.integers(0, 10))
@@ -208,9 +210,10 @@ class HarvestLifecycle(RuleBasedStateMachine):
 
 
 @pytest.fixture(scope="module")
-def lifecycle_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    db = tmp_path_factory.mktemp("harvest-stateful") / "stateful.sqlite"
-    with TestClient(create_app(Settings(db=str(db), fixtures=None)),
+def lifecycle_client(request: pytest.FixtureRequest,
+                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    db = fresh_db(request, tmp_path_factory.mktemp("harvest-stateful") / "stateful.sqlite")
+    with TestClient(create_app(Settings(db=db, fixtures=None)),
                     raise_server_exceptions=False) as http:
         freeze(http)
         yield http

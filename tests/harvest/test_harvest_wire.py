@@ -65,7 +65,7 @@ def test_json_list_shapes(hv: Harvest) -> None:
     messages = hv.get(f"/invoices/{invoice_id}/messages.json").json()
     assert [list(x) for x in invoices] == [["invoices"]]
     assert [list(x) for x in payments] == [["payment"]]
-    assert [list(x) for x in messages] == [["invoice_message"]]
+    assert [list(x) for x in messages] == [["message"]]  # the root the `harvested` gem reads
     shown = hv.get(f"/invoices/{invoice_id}.json").json()
     assert list(shown) == ["invoice"]
     assert shown["invoice"]["due_amount"] == 999.0  # a JSON number, not a string

@@ -8,7 +8,6 @@ Tests that need a pristine database (exact ids, strict mode, fixtures) build the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -16,12 +15,14 @@ from fastapi.testclient import TestClient
 from invoice_sandbox.main import create_app
 from invoice_sandbox.settings import BUNDLED_FIXTURES, Settings
 from maast_support import DEMO_KEY, Maast, freeze
+from sandbox_databases import fresh_db
 
 
 @pytest.fixture(scope="session")
-def shared_http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    db: Path = tmp_path_factory.mktemp("maast") / "shared.sqlite"
-    with TestClient(create_app(Settings(db=str(db), fixtures=None)),
+def shared_http(request: pytest.FixtureRequest,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    db = fresh_db(request, tmp_path_factory.mktemp("maast") / "shared.sqlite")
+    with TestClient(create_app(Settings(db=db, fixtures=None)),
                     raise_server_exceptions=False) as http:
         yield http
 

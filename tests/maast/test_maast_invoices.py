@@ -425,8 +425,8 @@ def test_send_falls_back_to_the_customer_vault_contact(api: Maast) -> None:
         "invoice_id"]
     assert api.send(i)["status"] == "OUTSTANDING"
     bounced = api.ok("GET", "/invoice/bounced")
-    assert [(b["invoice_id"], b["email_address"]) for b in bounced] == [
-        (i, "bounce-ada@example.com")]
+    assert [(b["invoice_id"], b["recipient"]) for b in bounced] == [
+        (i, ["bounce-ada@example.com"])]
 
 
 def test_send_needs_a_recipient(make_client: Callable[..., TestClient], tmp_path: Path) -> None:
@@ -463,16 +463,18 @@ def test_send_refused_when_locked(api: Maast, state: str) -> None:
     assert api.snapshot() == before
 
 
-def test_resend_answers_without_data_for_outstanding_and_paid(api: Maast) -> None:
+def test_resend_answers_with_the_invoice_for_outstanding_and_paid(api: Maast) -> None:
     i = new(api)
     api.send(i)
     response = api.call("POST", f"/invoice/{i}/resend")
     assert response.status_code == 200
-    assert response.json() == {"code": 0, "message": "Success"}
+    body = response.json()
+    assert (body["code"], body["message"]) == (0, "Success")
+    assert body["data"] == api.ok("GET", f"/invoice/{i}/detail")
     assert api.call("POST", f"/invoice/{i}/resend",
                     {"email_address": ["other@example.com"]}).json()["code"] == 0
     api.pay(i, 25.5)
-    assert api.call("POST", f"/invoice/{i}/resend").json() == {"code": 0, "message": "Success"}
+    assert api.ok("POST", f"/invoice/{i}/resend")["status"] == "PAID"
 
 
 @pytest.mark.parametrize("state", ["SAVED", "CANCELED"])
@@ -536,9 +538,15 @@ def test_bounced_lists_invoices_whose_email_bounced(api: Maast) -> None:
                     "data": [{"invoice_id": first["invoice_id"],
                               "merchant_id": first["merchant_id"],
                               "invoice_number": "INV-1", "customer_id": "CUST1",
-                              "email_address": "bounce@example.com",
-                              "reason": "Mailbox does not exist",
-                              "db_timestamp": DB_TIMESTAMP}]}
+                              "status": "OUTSTANDING", "send_code": "O",
+                              "db_timestamp": DB_TIMESTAMP,
+                              "recipient": ["bounce@example.com"]}]}
+    # a resend that bounces is another record, coded A
+    api.ok("POST", f"/invoice/{first['invoice_id']}/resend",
+           {"email_address": ["bounce-2@example.com", "bounce-3@example.com"]})
+    again = api.ok("GET", "/invoice/bounced", params={"order_by": "asc"})
+    assert [(b["send_code"], b["recipient"]) for b in again] == [
+        ("O", ["bounce@example.com"]), ("A", ["bounce-2@example.com", "bounce-3@example.com"])]
     assert Maast(api.http, key=api.key + "-other").call("GET", "/invoice/bounced").json()[
         "totalRecords"] == 0
     assert list(api.fail("GET", "/invoice/bounced", params={"order_on": "reason"})["data"]) == [

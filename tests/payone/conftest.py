@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from invoice_sandbox.main import create_app
 from invoice_sandbox.settings import BUNDLED_FIXTURES, Settings
 from payone_support import DEMO_MERCHANT, DEMO_TOKEN, PayOne, freeze
+from sandbox_databases import fresh_db
 
 _merchants = itertools.count(1)
 
@@ -23,8 +24,9 @@ def api(client: TestClient) -> PayOne:
 
 
 @pytest.fixture(scope="module")
-def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = Settings(db=str(tmp_path_factory.mktemp("payone") / "shared.sqlite"),
+def shared_sandbox(request: pytest.FixtureRequest,
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = Settings(db=fresh_db(request, tmp_path_factory.mktemp("payone") / "shared.sqlite"),
                         fixtures=None)
     with TestClient(create_app(settings), raise_server_exceptions=False) as http:
         freeze(http)

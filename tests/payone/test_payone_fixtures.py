@@ -76,9 +76,10 @@ def test_strict_mode_serves_the_demo_merchant_only(make_client: Callable[..., Te
      'paymentDescription = "d"\ncustomerEmailAddress = "a@example.com"\nexpiryperiod = "1D"\n',
      "ends up NEW, not EXPIRED"),
 ])
-def test_a_broken_fixture_is_reported(tmp_path: Path, invoice: str, message: str) -> None:
+def test_a_broken_fixture_is_reported(tmp_path: Path, db_location: Callable[..., str],
+                                      invoice: str, message: str) -> None:
     (tmp_path / "payone.toml").write_text(
         f'[[merchants]]\nmerchantID = "m"\nauthenticationToken = "t"\n'
         f"[[merchants.invoices]]\n{invoice}", encoding="utf-8")
     with pytest.raises(FixtureError, match=message):
-        create_app(Settings(db=str(tmp_path / "db.sqlite"), fixtures=tmp_path))
+        create_app(Settings(db=db_location(), fixtures=tmp_path))

@@ -102,6 +102,7 @@ def test_every_operation_answers_as_documented(demo_client: TestClient) -> None:
     call("GET", "/_sandbox/openapi/maast.json", 200)
     call("GET", "/_sandbox/openapi/nobody.json", 404)
     call("GET", "/_sandbox/deliveries", 200)
+    call("GET", "/_sandbox/deliveries?since=soon", 400)
     call("GET", "/_sandbox/requests", 200)
     call("GET", "/_sandbox/requests?status=abc", 400)
     call("DELETE", "/_sandbox/requests", 200)

@@ -282,3 +282,20 @@ def test_tenant_keys_come_from_each_providers_credentials(
     tenant, replayed = asyncio.run(run())
     assert tenant == expected
     assert replayed == body
+
+
+def test_path_regex_runs_in_linear_time(client: TestClient) -> None:
+    """`(a+)+$` backtracks exponentially in Python's engine; RE2 answers at once."""
+    add_fault(client, path_regex=r"(a+)+$", action="error", status=503)
+    slow_path = "/platform/invoice/" + "a" * 40 + "!"
+    assert client.get(slow_path, headers=AUTH).status_code != 503  # no match, served
+    assert client.get("/platform/invoice/aaa", headers=AUTH).status_code == 503
+
+
+def test_patterns_that_need_backtracking_are_refused(client: TestClient) -> None:
+    for pattern in (r"(a)\1", r"foo(?=bar)"):
+        response = client.post("/_sandbox/faults", json={"action": "error",
+                                                          "path_regex": pattern})
+        assert response.status_code == 400
+        assert "RE2" in response.json()["error"]["message"]
+    assert client.get("/_sandbox/faults").json()["faults"] == []

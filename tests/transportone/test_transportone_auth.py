@@ -72,9 +72,14 @@ def test_wrong_secret_for_a_known_client_is_refused(client: TestClient) -> None:
                            json={"clientId": "erp", "clientSecret": "wrong"})
     envelope_error(response, 401, "UNAUTHORIZED")
     assert dump(client) == before
-    # another client of the same tenant registers itself in open mode
-    assert client.get(LIST, headers=login(client, client_id="erp-2", secret="other")
-                      ).status_code == 200
+    # a new client never joins a tenant that has clients, even in open mode
+    refused = client.post(TOKEN, headers={"x-coreos-tid": "acme"},
+                          json={"clientId": "erp-2", "clientSecret": "other"})
+    envelope_error(refused, 401, "UNAUTHORIZED")
+    assert dump(client) == before
+    # ... but may open a new tenant of its own
+    assert client.get(LIST, headers=login(client, tenant="fresh", client_id="erp-2",
+                                          secret="other")).status_code == 200
 
 
 def test_token_request_bad_input_writes_nothing(client: TestClient) -> None:

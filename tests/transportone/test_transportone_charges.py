@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -130,7 +131,8 @@ def test_bad_rejections_write_nothing(client: TestClient, body: dict[str, Any], 
 def test_bulk_create_and_update(client: TestClient) -> None:
     headers = login(client)
     make_invoice(client, "INV-BK-1", charges=[charge("CHG-BK-1", 1000)])
-    response = client.post(f"{BULK}/", headers=headers, json={
+    who = {"x-coreos-userinfo": json.dumps({"id": "u-7", "name": "Asha Rao"})}
+    response = client.post(f"{BULK}/", headers={**headers, **who}, json={
         "create": [
             {"uniqueCode": "CHG-BK-2", "chargeHead": "Toll Charges", "chargeType": "EXPENSE",
              "amount": 350.75, "invoiceId": "INV-BK-1", "indentId": "IND-5"},
@@ -145,8 +147,11 @@ def test_bulk_create_and_update(client: TestClient) -> None:
     assert generated["uniqueCode"].startswith("CHG-") and generated["invoiceId"] is None
     assert generated["chargeType"] == "EXPENSE" and generated["status"] == "BILLABLE"
     assert data["updated"][0]["amount"] == 1100 and data["updated"][0]["systemAmount"] == 1000
+    assert data["updated"][0]["amountUpdatedBy"] == "Asha Rao"
+    assert data["created"][0]["amountUpdatedBy"] is None  # never changed
     invoice = detail(client, headers, "INV-BK-1")
-    assert invoice["totalAmount"] == 1450.75 and invoice["differenceAmount"] == 100
+    # differenceAmount is a string, as in the documented examples
+    assert invoice["totalAmount"] == 1450.75 and invoice["differenceAmount"] == "100.00"
     # attach the loose charge, and take one out of billing
     response = client.post(BULK, headers=headers, json={"update": [
         {"uniqueCode": generated["uniqueCode"], "invoiceId": "INV-BK-1"},

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import httpx
 from durable_kit import Inbox, deliveries, states, upload, wait_until
+from served_sandbox import ServedSandbox, free_port
 from transportone_kit import BILLING, SANDBOX, charge, detail, login, make_invoice
-
-from tests.conftest import ServedSandbox, free_port
 
 
 def payments_of(http: httpx.Client, headers: dict[str, str], code: str) -> list[dict[str, str]]:

@@ -15,10 +15,9 @@ from fastapi.testclient import TestClient
 from invoice_sandbox.core import epoch, webhooks
 from invoice_sandbox.main import create_app
 from invoice_sandbox.settings import Settings
+from served_sandbox import free_port
 from sqlalchemy import text
 from transportone_kit import BILLING, SANDBOX, charge, detail, login, make_invoice
-
-from tests.conftest import free_port
 
 
 def approve(http: Any, code: str, tenant: str = "acme") -> None:

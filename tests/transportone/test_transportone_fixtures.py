@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -49,11 +50,12 @@ def test_documented_cancel_works_on_the_demo_data_and_reset_restores_it(
     assert detail(demo_client, headers, "INV-20241201-001")["state"] == "SUBMITTED"
 
 
-def test_broken_fixture_names_the_problem(tmp_path: Path) -> None:
+def test_broken_fixture_names_the_problem(tmp_path: Path,
+                                          db_location: Callable[..., str]) -> None:
     (tmp_path / "transportone.toml").write_text(
         '[[tenants]]\ntenant_id = "t1"\n[[tenants.invoices]]\nuniqueCode = "INV-1"\n'
         'invoiceNumber = "N-1"\ntransporterId = "T"\ntransporterName = "X"\n'
         'charges = [{ chargeHead = "Freight Charges", amount = -5 }]\n', encoding="utf-8")
     with pytest.raises(FixtureError) as info:
-        create_app(Settings(db=str(tmp_path / "db.sqlite"), fixtures=tmp_path))
+        create_app(Settings(db=db_location(), fixtures=tmp_path))
     assert "charges[0].amount" in str(info.value) and "t1" in str(info.value)

@@ -1,6 +1,10 @@
-"""`x-coreos-request-id`: a repeated POST replays the first answer; a reused id is a 409."""
+"""`x-coreos-request-id`: a repeated POST replays the first answer. OS1 clients reuse one id for
+every call, so an id is scoped to its route, and a reused id with another body is a new request
+(a 409 only with `--transportone-idempotency strict`)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 from transportone_kit import BILLING, TOKEN, detail, dump, envelope_error, login, make_invoice
@@ -33,7 +37,43 @@ def test_same_id_and_body_replays_and_changes_nothing(client: TestClient) -> Non
         first.content
 
 
-def test_same_id_with_another_body_is_a_conflict(client: TestClient) -> None:
+def test_same_id_with_another_body_is_a_new_request(client: TestClient) -> None:
+    headers = login(client)
+    make_invoice(client, "INV-I-2", state="APPROVED")
+    keyed = {**headers, "x-coreos-request-id": "req-42"}
+    client.post(PAY, headers=keyed, json={"invoiceId": "INV-I-2", "appliedAmount": 100})
+    second = client.post(PAY, headers=keyed, json={"invoiceId": "INV-I-2", "appliedAmount": 99})
+    assert second.status_code == 200 and "x-coreos-idempotent-replay" not in second.headers
+    assert detail(client, headers, "INV-I-2")["paidAmount"] == 199
+    # the latest request under the id is the one replayed
+    replay = client.post(PAY, headers=keyed, json={"invoiceId": "INV-I-2", "appliedAmount": 99})
+    assert replay.headers["x-coreos-idempotent-replay"] == "true"
+    assert replay.content == second.content
+    assert detail(client, headers, "INV-I-2")["paidAmount"] == 199
+    # the same id on another route is another request
+    response = client.post(f"{BILLING}/transporter/cancel-invoice/INV-I-2", headers=keyed)
+    envelope_error(response, 403, "INVOICE_CANNOT_BE_CANCELLED")
+
+
+def test_one_constant_id_for_every_call(client: TestClient) -> None:
+    """What OS1 client code does: one `x-coreos-request-id` for the token and every call."""
+    constant = {"x-coreos-request-id": "00000000-0000-0000-0000-000000000000"}
+    token = client.post(TOKEN, headers={**constant, "x-coreos-tid": "acme"},
+                        json={"clientId": "acme-erp", "clientSecret": "s3cret"})
+    assert token.status_code == 200
+    headers = {**constant, "x-coreos-tid": "acme",
+               "x-coreos-access": token.json()["data"]["accessToken"]}
+    for code in ("INV-C-1", "INV-C-2"):
+        make_invoice(client, code, state="APPROVED")
+        paid = client.post(PAY, headers=headers, json={"invoiceId": code, "appliedAmount": 10})
+        assert paid.status_code == 200, paid.text
+        assert paid.json()["data"]["invoiceId"] == code
+    for code in ("INV-C-1", "INV-C-2"):
+        assert detail(client, headers, code)["paidAmount"] == 10
+
+
+def test_strict_ids_make_another_body_a_conflict(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(transportone_idempotency="strict")
     headers = login(client)
     make_invoice(client, "INV-I-2", state="APPROVED")
     keyed = {**headers, "x-coreos-request-id": "req-42"}
@@ -41,9 +81,6 @@ def test_same_id_with_another_body_is_a_conflict(client: TestClient) -> None:
     before = dump(client)
     response = client.post(PAY, headers=keyed, json={"invoiceId": "INV-I-2", "appliedAmount": 99})
     assert "req-42" in envelope_error(response, 409, "DUPLICATE_REQUEST_ID")
-    # ...and under another endpoint too
-    response = client.post(f"{BILLING}/transporter/cancel-invoice/INV-I-2", headers=keyed)
-    envelope_error(response, 409, "DUPLICATE_REQUEST_ID")
     assert dump(client) == before
     assert detail(client, headers, "INV-I-2")["paidAmount"] == 100
 
@@ -99,8 +136,8 @@ def test_bulk_charge_and_token_requests_replay(client: TestClient) -> None:
     one = client.post(TOKEN, headers=token_headers, json=creds)
     two = client.post(TOKEN, headers=token_headers, json=creds)
     assert one.json() == two.json()
-    envelope_error(client.post(TOKEN, headers=token_headers,
-                               json={**creds, "audience": "other"}), 409, "DUPLICATE_REQUEST_ID")
+    other = client.post(TOKEN, headers=token_headers, json={**creds, "audience": "other"})
+    assert other.status_code == 200 and other.json() != one.json()  # a new request
 
 
 def test_overlong_request_id_is_refused(client: TestClient) -> None:

@@ -74,6 +74,15 @@ def test_pending_approval_lists_submitted_invoices_only(client: TestClient) -> N
     assert len(codes(response)) == 1 and response.json()["data"]["total"] == 2
 
 
+def test_difference_amount_is_an_empty_string_without_a_difference(client: TestClient) -> None:
+    headers = login(client)
+    make_invoice(client, "INV-D-0", charges=[charge("CHG-D-0", 1200)])
+    invoice = detail(client, headers, "INV-D-0")
+    assert (invoice["totalAmount"], invoice["systemAmount"]) == (1200, 1200)
+    assert invoice["differenceAmount"] == ""
+    assert invoice["charges"][0]["amountUpdatedBy"] is None
+
+
 def test_invoice_detail_derives_totals_from_billable_charges(client: TestClient) -> None:
     headers = login(client)
     make_invoice(client, "INV-D-1", state="SUBMITTED", invoiceDate=1733011200000, charges=[
@@ -91,7 +100,7 @@ def test_invoice_detail_derives_totals_from_billable_charges(client: TestClient)
     assert invoice["transporterName"] == "Road Runner Logistics"
     assert invoice["totalAmount"] == 47500.5
     assert invoice["systemAmount"] == 47400
-    assert invoice["differenceAmount"] == 100.5
+    assert invoice["differenceAmount"] == "100.50"
     assert invoice["invoiceDate"] == 1733011200000
     assert invoice["dueDate"] == 1733011200000 + 30 * 86_400_000
     assert isinstance(invoice["submittedAt"], int) and invoice["approvedAt"] is None

@@ -28,6 +28,7 @@ from hypothesis.stateful import (
 )
 from invoice_sandbox.main import create_app
 from invoice_sandbox.settings import Settings
+from sandbox_databases import fresh_db
 from transportone_kit import BILLING, SANDBOX, login
 
 EDITABLE = {"DRAFT", "SUBMITTED", "REJECTED"}
@@ -275,8 +276,10 @@ class TransportOneLifecycle(RuleBasedStateMachine):
 
 
 @pytest.fixture(scope="module", autouse=True)
-def sandbox() -> Iterator[None]:
-    with TestClient(create_app(Settings(db=":memory:", fixtures=None)),
+def sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
+    # strict request ids: the machine checks that a reused id with another body changes nothing
+    with TestClient(create_app(Settings(db=fresh_db(request, ":memory:"), fixtures=None,
+                                        transportone_idempotency="strict")),
                     raise_server_exceptions=False) as client:
         TransportOneLifecycle.client = client
         yield

@@ -69,7 +69,8 @@ def dump(client: TestClient) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, to compare before and after a refused request."""
     engine = client.app.state.sandbox.db.engine  # type: ignore[attr-defined]
     with engine.connect() as conn:
-        return {table: [tuple(row) for row in conn.execute(text(f"SELECT * FROM {table}"))]
+        return {table: [tuple(row) for row in
+                        conn.execute(text(f"SELECT * FROM {table} ORDER BY 1"))]
                 for table in _TABLES}
 
 

@@ -5,36 +5,39 @@ or an OAuth access token as `?access_token=` (or `Authorization: Bearer`, which 
 libraries send). The account (tenant) is the `ACCOUNT` of an `ACCOUNT.localhost` or
 `ACCOUNT.harvestapp.com` Host; without one it is the account the user or token belongs to.
 
-Open mode: an unknown account is created on first use; so is an unknown user, who keeps the
-password of that first request; a user without a Host account gets an account of their own,
-keyed by the whole email address (so two test suites with different emails never share
-data). Unknown well-formed tokens are registered the same way. Strict mode: only the fixture
-accounts, users and tokens exist.
+Real tokens are base64 (`+`, `/`, `=`) and clients sent them unencoded in the query string, so
+the token is read from the raw query: a `+` there is a `+`, not a space.
+
+Open mode: a new email/password creates a new account (named by the Host, or else keyed by the
+whole email address) and becomes its first user; it never joins an account that already has
+users (see `core.admission`). Tokens exist only when the sandbox issued them (fixtures or
+`POST /_sandbox/harvest/accounts/{account}/tokens`); any other token is 401 `invalid_token` in
+both modes, as on the real service. Strict mode: only the fixture accounts, users and tokens.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import re
 import secrets
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, NamedTuple
+from urllib.parse import unquote
 
 from fastapi import Request
 
-from ...core import logins
+from ...core import admission, logins, tenant_config
 from ...core.sandbox import Sandbox
+from ...core.state import note_secret
 from ...core.tables import Tenant
 from .errors import BadCredentials, InvalidToken
 
 PROVIDER = "harvest"
 ACCOUNT_ID_BASE = 100_000
 USERS = "users"
-# Tokens registered on first use in open mode outlive any clock a test suite sets.
-OPEN_TOKEN_LIFETIME = timedelta(days=3650)
+TOKEN_BYTES = 41  # 56 base64 characters ending in one `=`, like the tokens Harvest issued
 
 _EMAIL = re.compile(r"[^@\s:]{1,64}@[^@\s:]{1,190}")
 _TOKEN = re.compile(r"[\x21-\x7e]{8,512}")
@@ -50,6 +53,14 @@ class Principal(NamedTuple):
     user: dict[str, Any]
 
 
+def is_account_label(text: str) -> bool:
+    return _ACCOUNT.fullmatch(text) is not None and text not in _NOT_ACCOUNTS
+
+
+def is_email(text: str) -> bool:
+    return _EMAIL.fullmatch(text) is not None
+
+
 def host_account(request: Request) -> str | None:
     host = (request.headers.get("host") or "").strip().lower()
     host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
@@ -59,6 +70,25 @@ def host_account(request: Request) -> str | None:
             if _ACCOUNT.fullmatch(label) and label not in _NOT_ACCOUNTS:
                 return label
     return None
+
+
+def query_token(request: Request) -> str | None:
+    """`access_token` from the raw query string, percent-decoded but with `+` kept as `+`."""
+    raw = request.scope.get("query_string", b"").decode("latin-1")
+    found = None
+    for part in raw.split("&"):
+        name, _, value = part.partition("=")
+        if unquote(name.replace("+", " ")) == "access_token":
+            found = unquote(value)
+    return found
+
+
+def make_token() -> str:
+    """A new access token shaped like Harvest's: base64 with `+`, `/` and `=` in it."""
+    while True:
+        token = base64.b64encode(secrets.token_bytes(TOKEN_BYTES)).decode("ascii")
+        if "+" in token and "/" in token:
+            return token
 
 
 def _basic(encoded: str) -> tuple[str, str] | None:
@@ -107,16 +137,18 @@ class Authenticator:
     def authenticate(self, request: Request) -> Principal:
         header = (request.headers.get("authorization") or "").strip()
         scheme, _, rest = header.partition(" ")
-        token = request.query_params.get("access_token")
+        token = query_token(request)
         if token is None and scheme.lower() == "bearer":
             token = rest.strip()
         if token is not None:
+            note_secret(token)
             return self._by_token(request, token)
         if scheme.lower() != "basic":
             raise BadCredentials()
         credentials = _basic(rest)
         if credentials is None:
             raise BadCredentials()
+        note_secret(credentials[1])
         return self._by_password(request, *credentials)
 
     # --- Basic ------------------------------------------------------------------------------
@@ -131,10 +163,11 @@ class Authenticator:
             raise BadCredentials()
         user = logins.member(tenant, USERS, "email", email)
         if user is None:
-            if self.sandbox.tenants.strict:
-                raise BadCredentials()
             local = email.split("@", 1)[0]
-            tenant, user = self._add_user(tenant, new_user(tenant, email, password, local, ""))
+            claimed = self._claim(tenant, new_user(tenant, email, password, local, ""))
+            if claimed is None:
+                raise BadCredentials()  # a new credential never joins an existing account
+            tenant, user = claimed
         stored = user.get("password")
         if not isinstance(stored, str) or not secrets.compare_digest(
                 stored.encode(), password.encode()):
@@ -155,14 +188,33 @@ class Authenticator:
     def _resolve(self, key: str, now: datetime) -> Tenant | None:
         return self.sandbox.tenants.resolve(PROVIDER, key, now, public_id_base=ACCOUNT_ID_BASE)
 
-    def _add_user(self, tenant: Tenant, user: dict[str, Any]) -> Principal:
+    def _claim(self, tenant: Tenant, user: dict[str, Any]) -> Principal | None:
+        """`user` as the account's first user, or the same login already added; None when the
+        account has other users (decided on the row read in this write transaction)."""
+        assert tenant.id is not None
+        with self.sandbox.db.write() as session:
+            row = tenant_config.tenant(session, tenant.id)
+            existing = logins.member(row, USERS, "email", str(user["email"]))
+            if existing is None and not admission.may_register(
+                    strict=self.sandbox.tenants.strict,
+                    existing_credentials=len(logins.members(row, USERS))):
+                return None
+            added = logins.add_member(session, tenant.id, USERS, "email", user,
+                                      defaults=account_defaults(tenant.key))
+        return self._fresh(tenant, added)
+
+    def add_user(self, tenant: Tenant, user: dict[str, Any]) -> Principal:
+        """Add a user whatever the account has (fixtures and the control plane)."""
         assert tenant.id is not None
         with self.sandbox.db.write() as session:
             added = logins.add_member(session, tenant.id, USERS, "email", user,
                                       defaults=account_defaults(tenant.key))
+        return self._fresh(tenant, added)
+
+    def _fresh(self, tenant: Tenant, user: dict[str, Any]) -> Principal:
         self.sandbox.tenants.forget()  # the cached tenant predates the new member
         fresh = self.sandbox.tenants.lookup(PROVIDER, tenant.key)
-        return Principal(fresh or tenant, added)
+        return Principal(fresh or tenant, user)
 
     # --- OAuth ------------------------------------------------------------------------------
 
@@ -173,22 +225,13 @@ class Authenticator:
         key = host_account(request)
         with self.sandbox.db.read() as session:
             tenant = logins.tenant_of_token(session, token, now)
-            known = tenant is not None or logins.token_known(session, token)
         if tenant is None:
-            if known or self.sandbox.tenants.strict:
-                raise InvalidToken()
-            digest = hashlib.sha256(token.encode()).hexdigest()[:16]
-            tenant = self._resolve(key or f"token-{digest}", now)
-            if tenant is None:
-                raise InvalidToken()
-            assert tenant.id is not None
-            with self.sandbox.db.write() as session:
-                logins.issue_token(session, tenant.id, token, now, now + OPEN_TOKEN_LIFETIME)
-        elif key is not None and tenant.key != key:
+            raise InvalidToken()  # never issued, or expired: 401 in open and strict mode
+        if key is not None and tenant.key != key:
             raise InvalidToken()  # a token of another account
         users = logins.members(tenant, USERS)
         if users:
             return Principal(tenant, users[0])
         sub = subdomain_for(tenant.key)
-        return self._add_user(tenant, new_user(tenant, f"owner@{sub}.example.com", None,
-                                               "Account", "Owner"))
+        return self.add_user(tenant, new_user(tenant, f"owner@{sub}.example.com", None,
+                                              "Account", "Owner"))

@@ -39,8 +39,10 @@ SERVER_ERROR_PAGE = b"""<!DOCTYPE html>
 """
 
 BASIC_DENIED = b"HTTP Basic: Access denied.\n"
-INVALID_TOKEN = ("The access token provided is expired, revoked, malformed, or invalid for "
+# Rack::OAuth2's wording and realm, as the real service sent them.
+INVALID_TOKEN = ("The access token provided is expired, revoked, malformed or invalid for "
                  "other reasons.")
+OAUTH_REALM = "Rack::OAuth2 Protected Resources"
 
 _HTML = "text/html; charset=utf-8"
 
@@ -77,7 +79,7 @@ class BadCredentials(HarvestError):
 class InvalidToken(HarvestError):
     def response(self, fmt: str) -> Response:
         body = ('{"error":"invalid_token","error_description":"' + INVALID_TOKEN + '"}').encode()
-        challenge = (f'Bearer realm="Harvest", error="invalid_token", '
+        challenge = (f'Bearer realm="{OAUTH_REALM}", error="invalid_token", '
                      f'error_description="{INVALID_TOKEN}"')
         return Response(body, 401, headers={"WWW-Authenticate": challenge},
                         media_type="application/json; charset=utf-8")

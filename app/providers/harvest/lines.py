@@ -138,19 +138,27 @@ def _two_places(text: str) -> str:
     return str(value)
 
 
+def _cell(value: str | None) -> str:
+    """One field as Ruby's CSV wrote it: nil empty, an empty string `""`, quotes doubled."""
+    if value is None:
+        return ""
+    if value == "" or any(c in value for c in ',"\r\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
 def render(lines: list[dict[str, Any]], currency: str) -> str:
     """The CSV Harvest showed: header first, quantity and unit price with two decimals."""
     if not lines:
         return ""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
+    rows = [",".join(HEADER)]
     for line in lines:
-        writer.writerow([
+        project = line["project_id"]
+        rows.append(",".join(_cell(value) for value in (
             line["kind"], line["description"], _two_places(line["quantity"]),
             _two_places(line["unit_price"]),
             codec.format_decimal(money.from_minor(int(line["amount_minor"]), currency)),
             "true" if line["taxed"] else "false", "true" if line["taxed2"] else "false",
-            line["project_id"],
-        ])
-    return out.getvalue()
+            str(project) if project not in (None, "") else None,  # no project: nil
+        )))
+    return "\n".join(rows) + "\n"

@@ -1,10 +1,16 @@
-"""`GET /invoices` query: `page` (50 per page), `status`, `client`, `from`/`to` (issue date),
-`updated_since` (UTC); all combinable. Newest invoices first."""
+"""`GET /invoices` query: `page` (50 per page), `status`, `client`, `from`/`to` (`YYYYMMDD` or
+`YYYY-MM-DD`), `updated_since` (UTC); all combinable.
+
+Two readings of the same API: `recorded` (the default) follows what the live v1 service did in
+recorded traffic: `from`/`to` select invoices by the day they were created, and lists run by
+issue date, latest first. `documented` follows the archived docs: `from`/`to` are issue dates,
+and the newest invoice comes first.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 
 from starlette.datastructures import QueryParams
@@ -25,7 +31,12 @@ class Listing:
     page: Page
 
 
-def parse(params: QueryParams, today: date) -> Listing:
+RECORDED = "recorded"
+DOCUMENTED = "documented"
+READINGS = (RECORDED, DOCUMENTED)
+
+
+def parse(params: QueryParams, today: date, reading: str = RECORDED) -> Listing:
     """The query as core filters; `today` (the sandbox clock's date) decides what is past due."""
     problems = wire.Problems()
     filters: list[Filter] = []
@@ -46,8 +57,15 @@ def parse(params: QueryParams, today: date) -> Listing:
             filters.append(Filter("customer_ref", "EQ", str(found)))
     for name, op in (("from", "GE"), ("to", "LE")):
         day = problems.check(partial(_day, params.get(name), name))
-        if day is not None:
+        if day is None:
+            continue
+        if reading == DOCUMENTED:
             filters.append(Filter("issue_date", op, day))
+        elif op == "GE":
+            filters.append(Filter("created_at", "GE", datetime.combine(day, time(), UTC)))
+        elif day < date.max:  # up to the end of that day
+            end = datetime.combine(day, time(), UTC) + timedelta(days=1)
+            filters.append(Filter("created_at", "LT", end))
     since = params.get("updated_since")
     if since is not None and since.strip():
         moment = problems.check(lambda: codec.parse_datetime(since, "updated_since"))
@@ -55,7 +73,9 @@ def parse(params: QueryParams, today: date) -> Listing:
             filters.append(Filter("updated_at", "GE", moment))
     problems.raise_any()
     number = page or 1
-    return Listing(filters, [Sort("id", descending=True)],
+    order = ([Sort("id", descending=True)] if reading == DOCUMENTED
+             else [Sort("issue_date", descending=True), Sort("id", descending=True)])
+    return Listing(filters, order,
                    Page(offset=(number - 1) * PER_PAGE, limit=PER_PAGE))
 
 

@@ -66,10 +66,9 @@ def invoice(row: Invoice, *, with_lines: bool) -> Record:
         ("subject", _text(a.get("subject"))),
         ("tax", _percent(a.get("tax"))),
         ("tax2", _percent(a.get("tax2"))),
-        ("tax2_amount", Nil("decimal") if a.get("tax2") is None
-         else _amount(int(a.get("tax2_minor", 0)), cur)),
-        ("tax_amount", Nil("decimal") if a.get("tax") is None
-         else _amount(int(a.get("tax_minor", 0)), cur)),
+        # Never nil: Harvest sent 0.0 when no tax was set, and typed decoders rely on it.
+        ("tax2_amount", _amount(int(a.get("tax2_minor", 0)), cur)),
+        ("tax_amount", _amount(int(a.get("tax_minor", 0)), cur)),
         ("updated_at", row.updated_at),
     ]
     ordered = codec.rails_order(fields)

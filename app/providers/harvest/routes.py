@@ -1,7 +1,10 @@
 """Harvest's legacy v1 invoice API on its real paths: invoices, payments, messages, account.
 
-Every path also answers with a `.xml`/`.json` suffix. Handlers take the raw request and parse
-path ids themselves, so a bad id is Harvest's 404 page, never a framework error body.
+Every path also answers with a `.xml`/`.json` suffix, and with a trailing slash (as Rails did,
+with no redirect: clients that do not re-POST on a redirect post to `/invoices/`). Handlers take
+the raw request and parse path ids themselves, so a bad id is Harvest's 404 page, never a
+framework error body. Record fields come from the body and, Rails-style, from bracketed
+parameters (`invoice[subject]=...`) in the query string or a form body.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from ...core.errors import CoreError
 from ...core.query import QueryError
 from ...core.sandbox import Sandbox
 from ...core.tables import Invoice
+from ...core.windows import RateWindows
 from ..edge import BodyTooLarge, EdgeRouter, body_limit, read_body
 from . import codec, errors, listing, render, service, wire
 from .auth import Authenticator, host_account
@@ -28,6 +32,10 @@ from .throttle import Throttle
 
 _FORM = "application/x-www-form-urlencoded"
 _ID_PARAMS = {"invoice_id", "payment_id", "message_id"}
+# Messages are `<invoice-message>` in XML, as documented, but rooted `message` in JSON (what the
+# `harvested` gem reads; its live specs found, listed and deleted messages that way).
+_MESSAGE = "invoice_message"
+_MESSAGE_JSON = "message"
 
 
 @dataclass(frozen=True)
@@ -50,15 +58,18 @@ class Call:
             raise PageNotFound()
         return int(base)
 
-    def one(self, root: str, record: codec.Record) -> Response:
+    def one(self, root: str, record: codec.Record, json_root: str | None = None) -> Response:
         if self.fmt == JSON:
-            return Response(codec.render_json(root, record), media_type=content_type(JSON))
+            body = codec.render_json(json_root or root, record)
+            return Response(body, media_type=content_type(JSON))
         return Response(codec.render_xml(root, record), media_type=content_type(self.fmt))
 
-    def many(self, root: str, item: str, records: list[codec.Record]) -> Response:
+    def many(self, root: str, item: str, records: list[codec.Record],
+             json_item: str | None = None) -> Response:
         if self.fmt == JSON:
             # Harvest wrapped each invoice of a list as {"invoices": ...} (plural).
-            body = codec.render_json_list(root if root == "invoices" else item, records)
+            body = codec.render_json_list(json_item or (root if root == "invoices" else item),
+                                          records)
             return Response(body, media_type=content_type(JSON))
         return Response(codec.render_xml_list(root, item, records),
                         media_type=content_type(self.fmt))
@@ -80,14 +91,16 @@ def _invoices_enabled(actor: Actor) -> bool:
 def build_router(sandbox: Sandbox) -> APIRouter:
     router = EdgeRouter(include_in_schema=False)
     authenticator = Authenticator(sandbox)
-    throttle = Throttle(bool(sandbox.options.get("harvest_throttle", False)))
+    throttle = Throttle(RateWindows(sandbox.db),
+                        bool(sandbox.options.get("harvest_throttle", False)))
 
-    def on_reset(_: object, only_provider: str | None, only_tenant: str | None) -> None:
+    def on_reset(session: Session, only_provider: str | None, only_tenant: str | None) -> None:
         if only_provider in (None, "harvest"):
-            throttle.forget(only_tenant)
+            throttle.forget(session, only_tenant)
 
     sandbox.hooks.on("reset", "sandbox", on_reset)
     limit = body_limit(sandbox)
+    reading = str(sandbox.options.get("harvest_follows", listing.RECORDED))
 
     def guarded(handler: Handler, invoices_module: bool) -> Endpoint:
         async def endpoint(request: Request) -> Response:
@@ -121,15 +134,22 @@ def build_router(sandbox: Sandbox) -> APIRouter:
             invoices_module: bool = True) -> None:
         endpoint = guarded(handler, invoices_module)
         router.add_api_route(path, endpoint, methods=[method])
+        router.add_api_route(path + "/", endpoint, methods=[method])
         if suffix:  # the last segment is fixed text: `.xml`/`.json` needs its own route
             router.add_api_route(path + ".{fmt}", endpoint, methods=[method])
 
     def parse(call: Call, body: bytes, roots: tuple[str, ...], *,
               optional: bool = False) -> wire.Fields:
+        """The record's fields: bracketed query parameters, overlaid by the body's (Rails
+        merged both into `params`, the body winning)."""
+        fields = wire.bracketed(call.request.url.query, roots)
         ctype = (call.request.headers.get("content-type") or "").lower()
-        if optional and ctype.startswith(_FORM):
-            return {}  # bodiless actions may be posted as empty forms
-        return wire.record(body, roots, limit, optional=optional)
+        start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+        if ctype.startswith(_FORM) and start not in (b"<", b"{", b"["):
+            text = body.decode("utf-8", "replace")
+            return {**fields, **wire.bracketed(text, roots)}
+        found = wire.record(body, roots, limit, optional=optional or bool(fields))
+        return {**fields, **found}
 
     def load(session: Session, call: Call) -> Invoice:
         return service.load_invoice(session, call.actor, call.id("invoice_id"),
@@ -139,7 +159,7 @@ def build_router(sandbox: Sandbox) -> APIRouter:
 
     async def list_invoices(call: Call) -> Response:
         now = sandbox.clock.now()
-        query = listing.parse(call.request.query_params, now.date())
+        query = listing.parse(call.request.query_params, now.date(), reading)
         with sandbox.db.read() as session:
             rows = invoices.page_of_invoices(session, call.actor.tenant_id, now, query.filters,
                                              query.sort, query.page)
@@ -199,7 +219,8 @@ def build_router(sandbox: Sandbox) -> APIRouter:
             row = load(session, call)
             data, minor = wire.payment(parse(call, body, wire.PAYMENT_ROOTS), row.currency)
             payment = service.record_payment(session, call.actor, row, data, minor,
-                                             sandbox.clock.now())
+                                             sandbox.clock.now(),
+                                             moves_draft=reading == listing.RECORDED)
         # The documented Location uses the singular `invoice`; GET is served there too.
         return call.empty(201, f"/invoice/{row.id}/payments/{payment.id}")
 
@@ -221,13 +242,14 @@ def build_router(sandbox: Sandbox) -> APIRouter:
     async def list_messages(call: Call) -> Response:
         with sandbox.db.read() as session:
             rows = service.messages_of(session, call.actor, load(session, call))
-        return call.many("invoice_message", "invoice_message", [render.message(m) for m in rows])
+        return call.many(_MESSAGE, _MESSAGE, [render.message(m) for m in rows],
+                         _MESSAGE_JSON)
 
     async def show_message(call: Call) -> Response:
         with sandbox.db.read() as session:
             row = load(session, call)
             event = invoices.get_event(session, row, service.MESSAGE, call.id("message_id"))
-        return call.one("invoice_message", render.message(event))
+        return call.one(_MESSAGE, render.message(event), _MESSAGE_JSON)
 
     async def send_invoice(call: Call) -> Response:
         body = await read_body(call.request, limit)

@@ -193,7 +193,12 @@ def delete_invoice(session: Session, row: Invoice, now: datetime) -> None:
 # --- payments --------------------------------------------------------------------------------
 
 def record_payment(session: Session, actor: Actor, row: Invoice, data: wire.PaymentInput,
-                   amount_minor: int, now: datetime) -> Payment:
+                   amount_minor: int, now: datetime, *, moves_draft: bool = True) -> Payment:
+    """`moves_draft`: as recorded from the live v1 API, a payment on an unsent invoice sends it
+    (it goes partial or paid, and open once its payments are deleted); without it, a draft
+    stays a draft until it is sent, as later Harvest behaved."""
+    if moves_draft and row.status == "draft":
+        invoices.transition(session, row, "mark_as_sent", now)
     attrs = {"notes": data.notes, "recorded_by": actor.name, "recorded_by_email": actor.email}
     return invoices.record_payment(session, row, now, amount_minor=amount_minor, method="OTHER",
                                    paid_at=data.paid_at, attrs=attrs, allow_overpay=True)

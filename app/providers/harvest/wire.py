@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 from ...core import money
 from . import codec
@@ -26,6 +27,8 @@ T = TypeVar("T")
 PAYMENT_ROOTS = ("payment", "invoice_payment")
 INVOICE_ROOTS = ("invoice", "doc")
 MESSAGE_ROOTS = ("invoice_message", "message")
+MAX_PARAMS = 1000  # bounds the work a long query string or form can ask for
+_BRACKETED = re.compile(r"([A-Za-z_-]+)\[([A-Za-z0-9_-]+)\]\Z")
 
 CURRENCY_LABELS = {
     "USD": "United States Dollars - USD", "EUR": "Euro - EUR",
@@ -52,6 +55,8 @@ def record(body: bytes, roots: tuple[str, ...], limit: int, *, optional: bool = 
     start = body.lstrip(b"\xef\xbb\xbf \t\r\n")
     if optional and not start:
         return {}
+    if start.rstrip() == b"null":
+        return {}  # JSON null: what a client serialising "no data" sends
     if start[:1] in (b"{", b"["):
         found: Fields = {}
         for root in roots:
@@ -69,6 +74,22 @@ def record(body: bytes, roots: tuple[str, ...], limit: int, *, optional: bool = 
             first = first or exc  # report the usual root, not the last alternative tried
     assert first is not None
     raise first
+
+
+def bracketed(text: str, roots: tuple[str, ...]) -> Fields:
+    """Rails-style `invoice[client_id]=7` parameters (from a query string or a form body) of
+    the record named by `roots`; other parameters and deeper nesting are ignored."""
+    names = {root.replace("-", "_") for root in roots}
+    fields: Fields = {}
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_PARAMS)
+    except ValueError:
+        raise codec.CodecError(f"Too many parameters (maximum is {MAX_PARAMS})") from None
+    for key, value in pairs:
+        match = _BRACKETED.match(key)
+        if match and match.group(1).replace("-", "_") in names:
+            fields[match.group(2).replace("-", "_")] = value
+    return fields
 
 
 class Problems:

@@ -9,6 +9,7 @@ import re
 from fastapi import Request
 
 from ...core.sandbox import Sandbox
+from ...core.state import note_secret
 from ...core.tables import Tenant
 from .errors import UNAUTHORIZED, MaastError
 
@@ -28,6 +29,8 @@ def api_key(header: str | None) -> str:
     except (binascii.Error, UnicodeDecodeError):
         raise MaastError(UNAUTHORIZED, "Unauthorized: malformed Basic credentials") from None
     user, sep, password = decoded.partition(":")
+    note_secret(user)
+    note_secret(password)
     # Documented form is ":key"; clients that send "key:" are accepted too.
     key = password or user
     if not sep or not _KEY.match(key):

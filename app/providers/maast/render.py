@@ -97,14 +97,25 @@ def payment(row: Payment | PaymentRow, invoice_row: Invoice | InvoiceRow,
     return {k: v for k, v in out.items() if v is not None}
 
 
+# `send_code` of a bounce: O for the original send, A for a resend ("again"); B (a bulk send)
+# has no API call that makes it.
+SEND_CODES = {"send": "O", "resend": "A"}
+
+
 def bounced(event_attrs: dict[str, Any], invoice_row: Invoice, tenant: Tenant,
             created: datetime) -> dict[str, Any]:
+    """Qualpay's BouncedInvoice: the invoice, its status when the email bounced, how it was
+    sent, and the recipients that bounced."""
+    recipients = event_attrs.get("recipient")
+    if recipients is None:  # recorded before bounces listed their recipients
+        recipients = [event_attrs["email_address"]] if event_attrs.get("email_address") else []
     return {
         "invoice_id": invoice_row.id,
         "merchant_id": tenant.public_id,
         "invoice_number": invoice_row.number,
         "customer_id": invoice_row.customer_ref,
-        "email_address": event_attrs.get("email_address"),
-        "reason": event_attrs.get("reason"),
+        "status": event_attrs.get("status", invoice_row.status),
+        "send_code": event_attrs.get("send_code", SEND_CODES["send"]),
         "db_timestamp": timestamp(created),
+        "recipient": list(recipients),
     }

@@ -211,7 +211,8 @@ def build_router(sandbox: Sandbox) -> APIRouter:
             row = load(session, tenant, invoice_id)
             invoices.transition(session, row, "resend", now)
             _deliver(session, row, "resend", fields.email_address, None, now)
-        return json_response(SUCCESS)
+        # Qualpay's QPApiResponse carries `data`: the resent invoice, as for send.
+        return _ok(show(row, tenant))
 
     @router.delete("/invoice/{invoice_id}/cancel")
     @_guarded
@@ -321,10 +322,10 @@ def _deliver(session: Session, row: Invoice, kind: str, emails: list[str] | None
         raise RuleViolation("no_recipient", "the invoice has no email address to send to")
     invoices.add_event(session, row, kind, now,
                        {"email_address": recipients, "phone_number": phones or []})
-    for address in recipients:
-        if address.lower().startswith("bounce"):
-            invoices.add_event(session, row, "bounce", now,
-                               {"email_address": address, "reason": "Mailbox does not exist"})
+    bounced = [address for address in recipients if address.lower().startswith("bounce")]
+    if bounced:  # one record per send, as Qualpay's BouncedInvoice lists its recipients
+        invoices.add_event(session, row, "bounce", now, {
+            "recipient": bounced, "send_code": render.SEND_CODES[kind], "status": row.status})
 
 
 def _contact_email(session: Session, row: Invoice) -> list[str]:

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from ...core import tenancy, tenant_config
 from ...core.sandbox import Sandbox
+from ...core.state import note_secret
 from ...core.tables import Tenant
 from .errors import PayOneError
 
@@ -24,6 +25,7 @@ PROVIDER = "payone"
 
 def merchant(sandbox: Sandbox, session: Session, merchant_id: str, token: str,
              now: datetime) -> Tenant:
+    note_secret(token)
     tenant = tenancy.find(session, PROVIDER, merchant_id)
     if tenant is None:
         if sandbox.tenants.strict:

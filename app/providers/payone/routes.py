@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from ...core.errors import CoreError
 from ...core.sandbox import Sandbox
+from ...core.state import note_secret
 from ..edge import BodyTooLarge, EdgeRouter, body_limit, json_response, read_body
 from . import auth, control, wire
 from .errors import PayOneError, from_core
@@ -28,6 +29,8 @@ def build_router(sandbox: Sandbox) -> APIRouter:
             return PayOneError("00019", 404).response()
         try:
             document = wire.form_json(await read_body(request, limit), FORM_FIELDS[operation])
+            sent = document.get("authenticationToken")
+            note_secret(sent if isinstance(sent, str) else None)  # even a refused one
             merchant_id, token = wire.credentials(document)
             now = sandbox.clock.now()
             # One transaction: a failure anywhere (even after the merchant was registered)

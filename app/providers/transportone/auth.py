@@ -16,6 +16,7 @@ from fastapi import Request
 
 from ...core import tokens
 from ...core.sandbox import Sandbox
+from ...core.state import note_secret
 from ...core.tables import Tenant
 from .errors import invalid, unauthorized
 from .wire import TENANT
@@ -62,6 +63,7 @@ def authenticate(sandbox: Sandbox, request: Request) -> Tenant:
     token = (request.headers.get("x-coreos-access") or "").strip()
     if not token:
         raise unauthorized("Missing access token: send it in the x-coreos-access header")
+    note_secret(token)
     with sandbox.db.read() as session:
         tenant = tokens.verify(session, token, sandbox.clock.now())
     if tenant is None:

@@ -58,7 +58,9 @@ def create_charge(session: Session, tenant: Tenant, spec: Charge, now: datetime,
     )
 
 
-def update_charge(session: Session, tenant: Tenant, spec: Charge, now: datetime) -> InvoiceItem:
+def update_charge(session: Session, tenant: Tenant, spec: Charge, now: datetime,
+                  by: str | None = None) -> InvoiceItem:
+    """`by` (from `x-coreos-userinfo`) is shown as `amountUpdatedBy` once the amount changes."""
     assert spec.unique_code is not None
     item = items.get_item(session, tenant_id(tenant), spec.unique_code)
     target = load(session, tenant, spec.invoice_id, now) if spec.invoice_id else None
@@ -67,6 +69,8 @@ def update_charge(session: Session, tenant: Tenant, spec: Charge, now: datetime)
             spec.amount_minor is not None or spec.attrs):
         status = items.BILLABLE  # a revised charge goes back up for approval
     changes = dict(spec.attrs)
+    if spec.amount_minor is not None and spec.amount_minor != item.amount_minor:
+        changes["amount_updated_by"] = by
     if status is not None and status != items.REJECTED:
         changes["rejection_reason"] = None
     return items.update_item(session, item, now, amount_minor=spec.amount_minor, status=status,

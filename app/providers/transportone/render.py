@@ -1,5 +1,6 @@
-"""Core rows -> TransportOne JSON: camelCase, amounts as JSON numbers in rupees, timestamps as
-epoch milliseconds, absent values as null (clients read fixed keys)."""
+"""Core rows -> TransportOne JSON: camelCase, amounts as JSON numbers in rupees (except
+`differenceAmount`, a string as in the documented examples: `""` when there is no difference),
+timestamps as epoch milliseconds, absent values as null (clients read fixed keys)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ def amount(minor: int) -> int | float:
     """A JSON number without binary noise: 1500, 1234.5."""
     value = money.from_minor(minor, CURRENCY)
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def difference(minor: int) -> str:
+    """`differenceAmount` as documented: the amount as text, `""` when there is none."""
+    return "" if minor == 0 else str(money.from_minor(minor, CURRENCY))
 
 
 def ms(instant: datetime | None) -> int | None:
@@ -55,7 +61,7 @@ def invoice(row: Invoice, charges: list[InvoiceItem] | None = None) -> dict[str,
         "transporterName": a.get("transporter_name"),
         "totalAmount": amount(row.total_minor),
         "systemAmount": amount(system),
-        "differenceAmount": amount(row.total_minor - system),
+        "differenceAmount": difference(row.total_minor - system),
         "paidAmount": amount(row.paid_minor),
         "outstandingAmount": amount(outstanding),
         "currency": CURRENCY,
@@ -87,6 +93,7 @@ def charge(item: InvoiceItem, owner: Invoice | None) -> dict[str, Any]:
         "status": item.status,
         "amount": amount(item.amount_minor),
         "systemAmount": amount(items.system_amount(item)),
+        "amountUpdatedBy": a.get("amount_updated_by"),
         "indentId": a.get("indent_id"),
         "transporterId": a.get("transporter_id") or owner_attrs.get("transporter_id"),
         "invoiceId": owner.ref if owner is not None else None,

@@ -12,10 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from ...core import approvals, idempotency, invoices, items, tokens
+from ...core import admission, approvals, idempotency, invoices, items, tokens
 from ...core.errors import CoreError
 from ...core.query import Filter, Page, Sort
 from ...core.sandbox import Sandbox
+from ...core.state import note_secret
 from ...core.tables import Tenant
 from ..edge import BodyTooLarge, EdgeRouter, body_limit, json_response, read_body
 from . import auth, bulk, operations, render, settings, wire
@@ -70,6 +71,7 @@ def _request_id(request: Request) -> str | None:
 def build_router(sandbox: Sandbox) -> APIRouter:
     router = EdgeRouter()  # provider paths stay out of the control plane's schema, route by route
     limit = body_limit(sandbox)
+    strict_ids = sandbox.options.get("transportone_idempotency", "lenient") == "strict"
 
     def route(method: str, path: str) -> Callable[[Handler], Handler]:
         base = path.rstrip("/")
@@ -84,16 +86,20 @@ def build_router(sandbox: Sandbox) -> APIRouter:
 
     def run_post(request: Request, tenant: Tenant, raw: bytes,
                  work: Callable[[Session], Response]) -> tuple[Response, bool]:
-        """Do `work` once per `x-coreos-request-id`: a repeat of the same request replays the
-        first answer (True), a different request under the same id is a 409."""
-        key = _request_id(request)
-        target = request.url.path.rstrip("/") + (f"?{request.url.query}" if request.url.query
-                                                 else "")
+        """Do `work` once per `x-coreos-request-id` and route: a repeat of the same request
+        replays the first answer (True); a different request under the same id and route is
+        done anew, or a 409 with `--transportone-idempotency strict`."""
+        request_id = _request_id(request)
+        route = request.url.path.rstrip("/")
+        key = (None if request_id is None
+               else idempotency.scoped(request_id, request.method, route))
+        target = route + (f"?{request.url.query}" if request.url.query else "")
         fingerprint = idempotency.fingerprint(request.method, target, raw)
         tenant_id = operations.tenant_id(tenant)
         with sandbox.db.write() as session:
             if key is not None:
-                record = idempotency.check(session, tenant_id, key, fingerprint)
+                record = idempotency.check(session, tenant_id, key, fingerprint,
+                                           strict=strict_ids)
                 if record is not None:
                     return Response(record.body, record.status_code,
                                     media_type=record.content_type,
@@ -129,13 +135,18 @@ def build_router(sandbox: Sandbox) -> APIRouter:
     async def client_credentials(request: Request) -> Response:
         raw = await read_body(request, limit)
         creds = wire.credentials(wire.parse_json(raw))
+        note_secret(creds.client_secret)
         tenant = token_tenant(request, creds)
         now = sandbox.clock.now()
 
         def work(session: Session) -> Response:
+            # A new client may be the first of a new tenant, never join one that has clients.
+            known = tokens.clients(session, operations.tenant_id(tenant))
             if not tokens.check_client(session, operations.tenant_id(tenant), creds.client_id,
                                        creds.client_secret,
-                                       register_unknown=not sandbox.tenants.strict):
+                                       register_unknown=admission.may_register(
+                                           strict=sandbox.tenants.strict,
+                                           existing_credentials=len(known))):
                 raise unauthorized("Invalid client credentials")
             token = auth.make_token(tenant.key, creds.client_id, now)
             tokens.issue(session, operations.tenant_id(tenant), token, now,
@@ -267,11 +278,13 @@ def build_router(sandbox: Sandbox) -> APIRouter:
         tenant = auth.authenticate(sandbox, request)
         raw = await read_body(request, limit)
         spec = wire.bulk_charges(wire.parse_json(raw))
+        by = auth.user_name(request)
 
         def work(session: Session) -> Response:
             now = sandbox.clock.now()
             created = [operations.create_charge(session, tenant, c, now) for c in spec.create]
-            updated = [operations.update_charge(session, tenant, c, now) for c in spec.update]
+            updated = [operations.update_charge(session, tenant, c, now, by)
+                       for c in spec.update]
 
             def show(item: Any) -> dict[str, Any]:
                 return render.charge(item, operations.owner_of(session, tenant, item, now))

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from harvest_support import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOKEN
+from clients_support import BASE64_TOKEN, DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOKEN, INVALID_TOKEN
 
-# `harvest.harvest`, not `harvest`: the test directory itself is named harvest.
+# `harvest.harvest`, not `harvest`: the test directory tests/harvest is importable as `harvest`.
 library = pytest.importorskip("harvest.harvest")
 
 
@@ -50,6 +50,29 @@ def test_python_harvest_redux_basic_auth(served: Callable[..., Any]) -> None:
     assert (payment["amount"], payment["notes"]) == (586.03, "via python-harvest-redux")
     assert client.get_invoice(partial["id"])["invoice"]["state"] == "paid"
 
+    # messages and state actions, through the library's own requests (it has no helpers)
+    earlier = client._get(f"/invoices/{partial['id']}/messages")
+    sent = client._post(f"/invoices/{partial['id']}/messages/",
+                        {"invoice_message": {"recipients": "ap@globex.example",
+                                             "body": "Receipt attached"}})
+    assert sent.status_code == 201
+    *before, message = client._get(f"/invoices/{partial['id']}/messages")
+    assert before == earlier
+    assert message["message"]["body"] == "Receipt attached"  # the JSON root is `message`
+    assert client._get(sent.headers["Location"]) == message
+    draft = everything["1001"]
+    assert client._post(f"/invoices/{draft['id']}/messages/mark_as_sent").status_code == 200
+    assert client.get_invoice(draft["id"])["invoice"]["state"] == "open"
+    assert client._post(f"/invoices/{draft['id']}/messages/mark_as_closed").status_code == 200
+    assert client.get_invoice(draft["id"])["invoice"]["state"] == "closed"
+    assert client._post(f"/invoices/{draft['id']}/messages/re_open").status_code == 200
+    assert client._post(f"/invoices/{draft['id']}/messages/mark_as_draft").status_code == 200
+    assert client.get_invoice(draft["id"])["invoice"]["state"] == "draft"
+    refused = client._post(f"/invoices/{draft['id']}/messages/mark_as_closed")
+    assert refused == {"errors": ["Only open or partially paid invoices can be closed."]}
+    assert client._delete(
+        f"/invoices/{partial['id']}/messages/{message['message']['id']}").status_code == 200
+
     assert client.delete_invoice(partial["id"]).status_code == 200
     assert client.get_invoice(partial["id"]).status_code == 404
 
@@ -62,10 +85,10 @@ def test_python_harvest_redux_oauth(served: Callable[..., Any],
                              token={"access_token": DEMO_TOKEN, "token_type": "Bearer"})
     assert client.who_am_i["user"]["email"] == DEMO_EMAIL
     assert len(client.invoices()) == 6
-    expired = library.Harvest(server.url, client_id="sandbox-app",
-                              token={"access_token": "demo-expired-token-0001",
-                                     "token_type": "Bearer"})
-    assert expired.who_am_i == {
-        "error": "invalid_token",
-        "error_description": "The access token provided is expired, revoked, malformed, or "
-                             "invalid for other reasons."}
+    shaped = library.Harvest(server.url, client_id="sandbox-app",
+                             token={"access_token": BASE64_TOKEN, "token_type": "Bearer"})
+    assert shaped.who_am_i["user"]["email"] == DEMO_EMAIL
+    for token in ("demo-expired-token-0001", "never-issued-token-0001"):
+        refused = library.Harvest(server.url, client_id="sandbox-app",
+                                  token={"access_token": token, "token_type": "Bearer"})
+        assert refused.who_am_i == INVALID_TOKEN

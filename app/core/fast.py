@@ -1,0 +1,110 @@
+"""Statements on every request's path, run straight on the database driver.
+
+SQLAlchemy's execution layer costs several times what a one-row statement costs the database
+itself. A `Prepared` statement is built with SQLAlchemy (so it is written once, portably) and
+compiled once for the engine's dialect, with its parameters converted by the column types' own
+processors; each run then is one DB-API `execute`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.selectable import Select
+
+from .db import Database
+
+Processor = Callable[[Any], Any] | None
+
+
+class Prepared:
+    def __init__(self, db: Database, statement: ClauseElement) -> None:
+        dialect = db.engine.dialect
+        compiled: Any = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        self._positions = list(compiled.positiontup or []) if compiled.positional else None
+        # The dialect's own variant of each type (e.g. SQLite's datetime-as-text) converts.
+        self._binds: dict[str, tuple[Any, Processor]] = {
+            name: (bind.value, bind.type.dialect_impl(dialect).bind_processor(dialect))
+            for name, bind in compiled.binds.items()
+        }
+        self._results: list[Processor] = (
+            [c.type.dialect_impl(dialect).result_processor(dialect, None)
+             for c in statement.selected_columns]
+            if isinstance(statement, Select) else [])
+
+    def params(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        converted = {}
+        for name, (default, process) in self._binds.items():
+            value = values.get(name, default)
+            converted[name] = process(value) if process is not None else value
+        if self._positions is None:
+            return converted
+        return tuple(converted[name] for name in self._positions)
+
+    def row(self, raw: Sequence[Any] | None) -> tuple[Any, ...] | None:
+        if raw is None:
+            return None
+        return tuple(p(v) if p is not None else v for p, v in zip(self._results, raw, strict=True))
+
+
+class Driver:
+    """Prepared statements on a DB-API connection, each its own transaction.
+
+    A SQLite file gets one connection per thread, kept open (set up as the engine sets up its
+    own); an in-memory database shares its one connection; other databases lend one from the
+    engine's pool for each statement.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._own = db.is_sqlite and not db.in_memory
+        self._local = threading.local()
+        self._shared: Any = None
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        if self._own:
+            fairy = getattr(self._local, "fairy", None)
+            if fairy is None:
+                fairy = self._local.fairy = self.db.engine.raw_connection()
+                self._local.conn = fairy.driver_connection
+                fairy.detach()  # this thread's from now on; the pool lends another to others
+            yield self._local.conn
+            return
+        serial = self.db._serial
+        if serial is not None:
+            # An in-memory database is one connection. It is kept checked out: handing it back
+            # would roll back whatever transaction the request has open on it.
+            with serial:
+                if self._shared is None:
+                    self._shared = self.db.engine.raw_connection()
+                yield self._shared.driver_connection
+            return
+        fairy = self.db.engine.raw_connection()
+        try:
+            yield fairy.driver_connection
+        finally:
+            fairy.close()
+
+    def fetch_one(self, prepared: Prepared, **values: Any) -> tuple[Any, ...] | None:
+        with self._connection() as conn:
+            cursor = conn.cursor()
+            cursor.execute(prepared.sql, prepared.params(values))
+            row = cursor.fetchone()
+            if not self.db.is_sqlite:
+                conn.rollback()  # end the driver's implicit transaction
+            return prepared.row(row)
+
+    def execute(self, prepared: Prepared, **values: Any) -> int:
+        """One statement as a transaction of its own; returns the row count."""
+        with self._connection() as conn:
+            cursor = conn.cursor()
+            cursor.execute(prepared.sql, prepared.params(values))
+            if not self.db.is_sqlite:  # SQLite connections here run in autocommit mode
+                conn.commit()
+            return int(cursor.rowcount)
