@@ -154,7 +154,10 @@ class Journal:
         self._writes = 0
         # Written on every provider request: straight on the driver (see app.core.fast).
         self._driver = Driver(sandbox.db)
-        self._insert = Prepared(sandbox.db, insert(_TABLE))
+        # Every column but the id, which the database assigns (an explicit NULL id is refused
+        # by PostgreSQL).
+        self._insert = Prepared(sandbox.db, insert(_TABLE).values(
+            {c.name: bindparam(c.name, type_=c.type) for c in _TABLE.c if c.name != "id"}))
         # Ids only grow: all but the newest `capacity` go, whichever process wrote them.
         newest = select(func.max(_TABLE.c.id)).scalar_subquery()
         self._prune = Prepared(sandbox.db, delete(_TABLE).where(
