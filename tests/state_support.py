@@ -7,7 +7,6 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
-
 # What every request writes by design: the journal records the refused request too.
 RECORDS_OF_REQUESTS = {"journal_entries"}
 
