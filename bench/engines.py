@@ -47,7 +47,7 @@ def _drop(server_url: str, name: str) -> None:
 def _run(engine: str, workers: int, db: str | None, args: argparse.Namespace) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.run", "--json", "-s", SCENARIOS,
                "-d", str(args.duration), "-c", str(args.connections),
-               "--server-arg", "--workers", "--server-arg", str(workers)]
+               "--server-arg=--workers", f"--server-arg={workers}"]
     if db is not None:
         command += ["--server-cmd", "{python} -m invoice_sandbox serve --host 127.0.0.1 "
                                     "--port {port} --db " + db + " --fixtures none"]
