@@ -8,7 +8,10 @@ epoch 0.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import false, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
@@ -50,3 +53,16 @@ def advance(tx: Tx) -> int:
     if changed.rowcount == 0:
         conn.execute(_table.insert().values(id=ROW_ID, value=1))
     return current(conn)
+
+
+def carried_over(column: Any, tenant_ids: Sequence[int] | None) -> tuple[ColumnElement[bool],
+                                                                       ColumnElement[bool]]:
+    """For a reset of `tenant_ids` (None: everything), over queued work whose tenant is
+    `column`: (the rows the reset wipes, the rows that move on to the new epoch)."""
+    if tenant_ids is None:
+        affected: ColumnElement[bool] = true()
+    elif tenant_ids:
+        affected = column.in_(list(tenant_ids))
+    else:
+        affected = false()
+    return affected, ~func.coalesce(affected, false())

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, false, func, or_, select, true, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
@@ -105,14 +105,9 @@ def drop_for_reset(conn: Connection, tenant_ids: Sequence[int] | None, old_epoch
                    new_epoch: int) -> None:
     """The jobs side of a reset of `tenant_ids` (None: everything): their jobs are dropped,
     everyone else's move on to the new epoch."""
-    if tenant_ids is None:
-        affected: ColumnElement[bool] = true()
-    elif tenant_ids:
-        affected = _t.c.tenant_id.in_(list(tenant_ids))
-    else:
-        affected = false()
+    affected, kept = epoch.carried_over(_t.c.tenant_id, tenant_ids)
     conn.execute(delete(_t).where(affected))
-    conn.execute(update(_t).where(_t.c.epoch == old_epoch, ~func.coalesce(affected, false()))
+    conn.execute(update(_t).where(_t.c.epoch == old_epoch, kept)
                  .values(epoch=new_epoch))
 
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, false, func, or_, select, true, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
@@ -168,15 +168,10 @@ def drop_for_reset(conn: Connection, tenant_ids: Sequence[int] | None, now: date
     transaction: their waiting rows are dropped unsent; a row being sent right now is kept,
     detached from its tenant, so the send in progress is recorded (delivered, or dropped
     without a retry); everyone else's rows move on to the new epoch."""
-    if tenant_ids is None:
-        affected: ColumnElement[bool] = true()
-    elif tenant_ids:
-        affected = _t.c.tenant_id.in_(list(tenant_ids))
-    else:
-        affected = false()
+    affected, kept = epoch.carried_over(_t.c.tenant_id, tenant_ids)
     in_flight = and_(_t.c.state == "pending", _t.c.claimed_by.is_not(None),
                      _t.c.lease_until >= now)
-    conn.execute(update(_t).where(_t.c.epoch == old_epoch, ~func.coalesce(affected, false()))
+    conn.execute(update(_t).where(_t.c.epoch == old_epoch, kept)
                  .values(epoch=new_epoch))
     conn.execute(delete(_t).where(affected, ~in_flight))
     conn.execute(update(_t).where(affected, in_flight).values(tenant_id=None))
