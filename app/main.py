@@ -71,6 +71,8 @@ def create_app(settings: Settings | None = None, *, seed: bool = True) -> FastAP
             "payone_error_status": settings.payone_error_status,
             "harvest_follows": settings.harvest_follows,
             "transportone_idempotency": settings.transportone_idempotency,
+            # Other processes may write into the same database (`--workers`, PostgreSQL).
+            "shared_database": not seed or not db.is_sqlite,
         },
     )
     edges: list[ProviderEdge] = [factory(sandbox) for factory in EDGE_FACTORIES]
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None, *, seed: bool = True) -> FastAP
         finally:
             await sandbox.worker.stop()
             sandbox.worker = None
+            application.state.journal.flush()  # entries held for a moment are stored, not lost
 
     application = FastAPI(
         title="invoice-sandbox",

@@ -100,6 +100,19 @@ class Driver:
                 conn.rollback()  # end the driver's implicit transaction
             return prepared.row(row)
 
+    def execute_many(self, prepared: Prepared, rows: Sequence[Mapping[str, Any]]) -> None:
+        """One statement over many parameter sets, all in one transaction."""
+        with self._connection() as conn:
+            cursor = conn.cursor()
+            if self.db.is_sqlite:  # autocommit mode: one transaction only if asked for
+                cursor.execute("BEGIN")
+            try:
+                cursor.executemany(prepared.sql, [prepared.params(r) for r in rows])
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
     def execute(self, prepared: Prepared, **values: Any) -> int:
         """One statement as a transaction of its own; returns the row count."""
         with self._connection() as conn:

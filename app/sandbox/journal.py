@@ -5,16 +5,28 @@ the same journal, with ids unique across them. Each entry is bounded as it is re
 query, path and bodies are cut to fixed sizes) and the table is pruned to the newest `capacity`
 entries as it is written (every PRUNE_EVERY writes of a process), so the journal never holds
 more than (capacity + PRUNE_EVERY x processes) x MAX_ENTRY_BYTES of text.
-Credentials are redacted before anything is stored (`redaction`). An entry is committed before
-the last byte of its response is sent, so a client that got its answer finds it listed, on any
-process. Control-plane calls (`/_sandbox/...`) and the hosted checkout pages (`/checkout/...`)
+Credentials are redacted before anything is stored (`redaction`).
+
+Entries are written behind the traffic: an answered request is handed to a worker thread, which
+stores everything handed to it since its last write in one transaction. A quiet sandbox stores
+each entry within a fraction of a millisecond; a busy one stores many per commit instead of a
+commit per request (that commit, on the request's path, was a third of a short request's cost).
+Nothing is lost to that: every read of the journal first stores what its own process holds, a
+process stores what it holds before it stops, and where other processes may be writing
+(`--workers`, PostgreSQL) a read first gives them PEER_WAIT_SECONDS. So a client that got its
+answer finds it listed, on any process, in the order answered; only a process killed outright
+loses what it had not yet stored.
+Control-plane calls (`/_sandbox/...`) and the hosted checkout pages (`/checkout/...`)
 are not recorded; requests to unknown paths are, with `provider: null`, so a client pointed at a
 wrong base path shows up too.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -52,7 +64,10 @@ CUT = "...[cut]"
 # Each process prunes after this many of its writes: the table holds at most capacity plus
 # PRUNE_EVERY per process, and listings show only the newest `capacity`.
 PRUNE_EVERY = 16
+# What a read waits where other processes may be holding entries not yet stored.
+PEER_WAIT_SECONDS = 0.02
 
+log = logging.getLogger("invoice_sandbox.journal")
 _TABLE = JournalEntry.__table__  # type: ignore[attr-defined]
 
 
@@ -87,12 +102,14 @@ class Entry:
     response_body: bytearray = field(default_factory=bytearray)
     response_bytes: int = 0
     started: float = 0.0
+    finished: float = 0.0
     fault: dict[str, Any] | None = None
     stored: bool = False
+    credentials: tuple[str, ...] = ()  # what the edge accepted, kept only until redaction
 
     def row(self) -> dict[str, Any]:
         """The entry as stored: bounded, credentials redacted."""
-        secrets = redaction.secrets_of(tuple(request_secrets()))
+        secrets = redaction.secrets_of(self.credentials)
         request_headers = redaction.headers(_bounded_headers(self.request_headers), secrets,
                                             redact=True)
         response_headers = redaction.headers(_bounded_headers(self.response_headers), secrets,
@@ -110,7 +127,7 @@ class Entry:
                 + sum(len(k) + len(v) for k, v in response_headers.items()))
         record = {
             "query": query,
-            "duration_ms": round((time.perf_counter() - self.started) * 1000.0, 3),
+            "duration_ms": round((self.finished - self.started) * 1000.0, 3),
             "request": {
                 "headers": request_headers,
                 "body": request_body,
@@ -148,10 +165,17 @@ def describe(row: Any) -> dict[str, Any]:
 
 
 class Journal:
-    def __init__(self, sandbox: Sandbox, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(self, sandbox: Sandbox, capacity: int = DEFAULT_CAPACITY, *,
+                 shared: bool = False) -> None:
         self.db = sandbox.db
         self.capacity = capacity
+        # Other processes may write into this journal (and hold entries for a moment).
+        self.shared = shared
         self._writes = 0
+        self._held: list[Entry] = []
+        self._held_lock = threading.Lock()  # the list: appended on the loop, taken by flushes
+        self._flush_lock = threading.Lock()  # one flush at a time, so ids keep answer order
+        self._flush_pending = False
         # Written on every provider request: straight on the driver (see app.core.fast).
         self._driver = Driver(sandbox.db)
         # Every column but the id, which the database assigns (an explicit NULL id is refused
@@ -168,17 +192,54 @@ class Journal:
         self.capacity = capacity
         self._driver.execute(self._prune, capacity=capacity)
 
-    def store(self, entry: Entry) -> None:
+    def record(self, entry: Entry) -> None:
+        """Hand an answered request to the writer thread."""
         if entry.stored:
             return
         entry.stored = True
-        values = entry.row()
-        self._driver.execute(self._insert, **values)
-        self._writes += 1
-        if self._writes % PRUNE_EVERY == 0:
-            self._driver.execute(self._prune, capacity=self.capacity)
+        entry.finished = time.perf_counter()
+        entry.credentials = tuple(request_secrets())
+        with self._held_lock:
+            self._held.append(entry)
+            schedule = not self._flush_pending  # else it joins the batch already coming
+            self._flush_pending = True
+        if not schedule:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop to hand it over on: store it now
+            self.flush()
+            return
+        loop.run_in_executor(None, self._flush_logged)
+
+    def _flush_logged(self) -> None:
+        try:
+            self.flush()
+        except Exception:  # a journal that cannot be written must not take the traffic with it
+            log.exception("could not store journal entries")
+
+    def flush(self) -> None:
+        """Store every held entry, in one transaction."""
+        with self._flush_lock:
+            with self._held_lock:
+                batch, self._held = self._held, []
+                self._flush_pending = False
+            if not batch:
+                return
+            self._driver.execute_many(self._insert, [entry.row() for entry in batch])
+            before, self._writes = self._writes, self._writes + len(batch)
+            if before // PRUNE_EVERY != self._writes // PRUNE_EVERY:
+                self._driver.execute(self._prune, capacity=self.capacity)
+
+    def _settled(self) -> None:
+        """Before a read: this process's entries stored, other processes' given their window."""
+        self.flush()
+        if self.shared:
+            time.sleep(PEER_WAIT_SECONDS)
 
     def clear(self, tx: Tx | None = None) -> int:
+        with self._held_lock:  # held entries are older than the clearing: they go too
+            self._held = []
         if tx is None:
             with self.db.write_sql() as conn:
                 return self.clear(conn)
@@ -187,12 +248,14 @@ class Journal:
 
     def since(self, last_id: int, count: int = 200) -> list[dict[str, Any]]:
         """Up to `count` entries after `last_id`, oldest first (what a live view polls)."""
+        self.flush()  # a live view polls on: other processes' entries come with the next poll
         with self.db.read_sql() as conn:
             rows = conn.execute(select(_TABLE).where(_TABLE.c.id > last_id)
                                 .order_by(_TABLE.c.id).limit(count)).all()
         return [describe(r) for r in rows]
 
     def latest_id(self) -> int:
+        self._settled()
         with self.db.read_sql() as conn:
             return int(conn.execute(select(func.max(_TABLE.c.id))).scalar() or 0)
 
@@ -212,6 +275,7 @@ class Journal:
                 stmt = stmt.where(_TABLE.c.status == int(status))
         if path is not None:  # narrowed in SQL, decided here (LIKE's case rules vary)
             stmt = stmt.where(_TABLE.c.path.contains(path, autoescape=True))
+        self._settled()
         with self.db.read_sql() as conn:
             candidates = conn.execute(stmt.order_by(_TABLE.c.id.desc())
                                       .limit(self.capacity)).all()
@@ -303,10 +367,10 @@ class JournalMiddleware:
                 if room > 0:
                     entry.response_body += chunk[:room]
                 if not message.get("more_body", False):
-                    # Stored before the client has its whole answer: whoever reads the journal
+                    # Held before the client has its whole answer: whoever reads the journal
                     # next, in any process, finds this request.
                     settle()
-                    self.journal.store(entry)
+                    self.journal.record(entry)
             await send(message)
 
         scope["sandbox.journal_entry"] = entry  # fault injection notes what it did here
@@ -318,7 +382,7 @@ class JournalMiddleware:
             raise
         finally:
             settle()
-            self.journal.store(entry)  # a dropped connection or an error: no last byte sent
+            self.journal.record(entry)  # a dropped connection or an error: no last byte sent
 
 
 # --- the routes --------------------------------------------------------------------------------
@@ -367,7 +431,8 @@ def build_router(journal: Journal, providers: Sequence[str]) -> APIRouter:
 
 def install(application: FastAPI, sandbox: Sandbox, edges: Sequence[ProviderEdge]) -> Journal:
     """Record provider traffic, serve the journal, and empty it on a full reset."""
-    journal = Journal(sandbox, int(sandbox.options.get("journal_size", DEFAULT_CAPACITY)))
+    journal = Journal(sandbox, int(sandbox.options.get("journal_size", DEFAULT_CAPACITY)),
+                      shared=bool(sandbox.options.get("shared_database", False)))
     application.add_middleware(JournalMiddleware, journal=journal, sandbox=sandbox, edges=edges)
     application.include_router(build_router(journal, [e.name for e in edges]))
 

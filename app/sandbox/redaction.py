@@ -147,15 +147,27 @@ def _strings(value: Any) -> Iterator[str]:
 
 
 def headers(raw: Sequence[tuple[bytes, bytes]], secrets: Secrets, redact: bool) -> dict[str, str]:
+    names = [key.decode("latin-1").lower() for key, _ in raw]
+    texts = [value.decode("latin-1") for _, value in raw]
+    if redact:
+        texts = [redact_header(name, text) for name, text in zip(names, texts, strict=True)]
+    if secrets:
+        texts = _scrub_all(texts, secrets)
     out: dict[str, str] = {}
-    for key, value in raw:
-        name = key.decode("latin-1").lower()
-        text = value.decode("latin-1")
-        if redact:
-            text = redact_header(name, text)
-        text = secrets.scrub(text)
+    for name, text in zip(names, texts, strict=True):
         out[name] = f"{out[name]}, {text}" if name in out else text
     return out
+
+
+def _scrub_all(values: list[str], secrets: Secrets) -> list[str]:
+    """`secrets.scrub` of each value. Values that cannot hide an encoded credential (no `%`,
+    `\\`, `+`) are scrubbed in one pass, joined by a line break no header value holds."""
+    if any("%" in v or "\\" in v or "+" in v or "\n" in v for v in values):
+        return [secrets.scrub(v) for v in values]
+    scrubbed = secrets.scrub("\n".join(values)).split("\n")
+    if len(scrubbed) != len(values):  # a credential spanning a line break: value by value
+        return [secrets.scrub(v) for v in values]
+    return scrubbed
 
 
 def body_text(body: bytes, secrets: Secrets) -> str:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
-from invoice_sandbox.sandbox.redaction import WITHHELD, Secrets
+from invoice_sandbox.sandbox.redaction import WITHHELD, Secrets, headers
 
 from tests.conftest import basic
 
@@ -94,3 +94,23 @@ def test_secrets_are_found_in_their_escaped_forms() -> None:
     escaped = '{"a": "\\u0073\\u0033cret/va lue"}'
     assert secrets.scrub(escaped) == WITHHELD
     assert Secrets(["ab"]).scrub("abc") == "abc"  # too short to be told from ordinary text
+
+
+def test_header_values_are_scrubbed_one_by_one_in_effect() -> None:
+    """Header values are scrubbed together where none can hide an encoded credential; the
+    answer is what scrubbing each value alone gives, whatever mix of values arrives."""
+    secrets = Secrets(["s3cr3t-key"])
+    plain = [(b"x-one", b"a s3cr3t-key b"), (b"x-two", b"none here"),
+             (b"x-three", b"S3CR3T-KEY")]
+    escaped = [*plain, (b"x-json", b'{"k": "\\u0073\\u0033cr3t-key"}'),
+               (b"x-url", b"s3cr3t%2Dkey")]
+    for raw in (plain, escaped):
+        shown = headers(raw, secrets, redact=True)
+        expected = {k.decode(): secrets.scrub(v.decode()) for k, v in raw}
+        assert shown == expected
+        assert "s3cr3t" not in str(shown).lower()
+    assert headers(escaped, secrets, redact=True)["x-json"] == WITHHELD
+    # A credential holding a line break cannot span two values to shift the others.
+    broken = Secrets(["key\nnext"])
+    assert headers([(b"a", b"key"), (b"b", b"next")], broken, redact=False) == {
+        "a": "key", "b": "next"}
