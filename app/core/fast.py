@@ -3,7 +3,8 @@
 SQLAlchemy's execution layer costs several times what a one-row statement costs the database
 itself. A `Prepared` statement is built with SQLAlchemy (so it is written once, portably) and
 compiled once for the engine's dialect, with its parameters converted by the column types' own
-processors; each run then is one DB-API `execute`.
+processors; each run then is one DB-API `execute`. `Driver` runs them as transactions of their
+own; `run` runs them inside a transaction that SQLAlchemy opened, on its connection.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.selectable import Select
 
@@ -22,8 +24,8 @@ Processor = Callable[[Any], Any] | None
 
 
 class Prepared:
-    def __init__(self, db: Database, statement: ClauseElement) -> None:
-        dialect = db.engine.dialect
+    def __init__(self, db: Database | Dialect, statement: ClauseElement) -> None:
+        dialect = db.engine.dialect if isinstance(db, Database) else db
         compiled: Any = statement.compile(dialect=dialect)
         self.sql = str(compiled)
         self._positions = list(compiled.positiontup or []) if compiled.positional else None
@@ -32,10 +34,10 @@ class Prepared:
             name: (bind.value, bind.type.dialect_impl(dialect).bind_processor(dialect))
             for name, bind in compiled.binds.items()
         }
-        self._results: list[Processor] = (
-            [c.type.dialect_impl(dialect).result_processor(dialect, None)
-             for c in statement.selected_columns]
-            if isinstance(statement, Select) else [])
+        returned = (statement.selected_columns if isinstance(statement, Select)
+                    else getattr(statement, "_returning", ()))
+        self._results: list[Processor] = [
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in returned]
 
     def params(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         converted = {}
@@ -50,6 +52,35 @@ class Prepared:
         if raw is None:
             return None
         return tuple(p(v) if p is not None else v for p, v in zip(self._results, raw, strict=True))
+
+
+class Statement:
+    """A statement compiled once for each dialect it meets."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._by_dialect: dict[str, Prepared] = {}
+
+    def on(self, dialect: Dialect) -> Prepared:
+        prepared = self._by_dialect.get(dialect.name)
+        if prepared is None:
+            prepared = self._by_dialect[dialect.name] = Prepared(dialect, self.statement)
+        return prepared
+
+
+def run(conn: Connection, statement: Statement, values: Mapping[str, Any]) -> Any:
+    """`statement` in the transaction `conn` has open, on its driver connection; returns the
+    DB-API cursor (read its rows through `Prepared.row`)."""
+    prepared = statement.on(conn.dialect)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(prepared.sql, prepared.params(values))
+    return cursor
+
+
+def fetch_one(conn: Connection, statement: Statement, values: Mapping[str, Any]
+              ) -> tuple[Any, ...] | None:
+    """The first row `statement` gives in `conn`'s transaction, converted by its column types."""
+    return statement.on(conn.dialect).row(run(conn, statement, values).fetchone())
 
 
 class Driver:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
+from . import fast
 from .db import Tx, in_write_transaction, sql
 from .errors import NotFound
 from .tables import Invoice, Payment
@@ -80,16 +81,26 @@ def _same_columns(table: Any, row_type: type) -> bool:
 
 assert _same_columns(INVOICES, InvoiceRow) and _same_columns(PAYMENTS, PaymentRow)
 
-# Built once: a statement object keeps its cache key, a good part of what running a small
-# statement through SQLAlchemy costs.
+
+def _all_but_id(table: Any) -> dict[str, Any]:
+    return {c.name: bindparam(c.name, type_=c.type) for c in table.columns if c.name != "id"}
+
+
+# Each runs on the transaction's driver connection (see app.core.fast): these are the statements
+# of the busiest requests, and SQLAlchemy's execution layer cost more than the statements.
 _INVOICE_BY_ID = select(INVOICES).where(INVOICES.c.id == bindparam("id"))
-_INVOICE_FOR_UPDATE = _INVOICE_BY_ID.with_for_update()
-_INSERT_INVOICE = insert(INVOICES)
-_INSERT_PAYMENT = insert(PAYMENTS)
+_READ_INVOICE = fast.Statement(_INVOICE_BY_ID)
+_READ_INVOICE_FOR_UPDATE = fast.Statement(_INVOICE_BY_ID.with_for_update())
+_INSERT_INVOICE = fast.Statement(insert(INVOICES).values(_all_but_id(INVOICES))
+                                 .returning(INVOICES.c.id))
+_INSERT_PAYMENT = fast.Statement(insert(PAYMENTS).values(_all_but_id(PAYMENTS))
+                                 .returning(PAYMENTS.c.id))
 # Every column a command may change; the SET values come with each execution.
-_UPDATE_INVOICE = update(INVOICES).where(INVOICES.c.id == bindparam("row_id"))
 _MUTABLE = tuple(c.name for c in INVOICES.columns
                  if c.name not in ("id", "tenant_id", "provider", "created_at"))
+_UPDATE_INVOICE = fast.Statement(
+    update(INVOICES).where(INVOICES.c.id == bindparam("row_id"))
+    .values({name: bindparam(name, type_=INVOICES.c[name].type) for name in _MUTABLE}))
 
 
 def connection(tx: Tx, invoice_id: int | None = None) -> Connection:
@@ -108,16 +119,16 @@ def read_invoice(conn: Connection, tenant_id: int, invoice_id: int) -> InvoiceRo
     """The tenant's invoice as stored (due timers not applied), or NotFound. In a write
     transaction the row stays locked until it ends (SQLite's BEGIN IMMEDIATE already locks
     everything; elsewhere this is SELECT ... FOR UPDATE)."""
-    stmt = _INVOICE_FOR_UPDATE if in_write_transaction(conn) else _INVOICE_BY_ID
-    found = conn.execute(stmt, {"id": invoice_id}).first()
-    if found is None or found.tenant_id != tenant_id:
+    stmt = _READ_INVOICE_FOR_UPDATE if in_write_transaction(conn) else _READ_INVOICE
+    found = fast.fetch_one(conn, stmt, {"id": invoice_id})
+    if found is None or found[1] != tenant_id:  # (id, tenant_id, ...): table order
         raise NotFound("invoice", invoice_id)
     return InvoiceRow(*found)
 
 
 def insert_invoice(conn: Connection, values: dict[str, Any]) -> InvoiceRow:
     """Insert a new invoice from every column but `id`; returns it with its id."""
-    key = conn.execute(_INSERT_INVOICE, values).inserted_primary_key
+    key = fast.fetch_one(conn, _INSERT_INVOICE, values)
     assert key is not None
     return InvoiceRow(id=key[0], **values)
 
@@ -126,11 +137,11 @@ def write_invoice(conn: Connection, row: InvoiceRow) -> None:
     """Store every changeable column of `row`."""
     params = {name: getattr(row, name) for name in _MUTABLE}
     params["row_id"] = row.id
-    conn.execute(_UPDATE_INVOICE, params)
+    fast.run(conn, _UPDATE_INVOICE, params)
 
 
 def insert_payment(conn: Connection, values: dict[str, Any]) -> PaymentRow:
     """Insert a new payment from every column but `id`; returns it with its id."""
-    key = conn.execute(_INSERT_PAYMENT, values).inserted_primary_key
+    key = fast.fetch_one(conn, _INSERT_PAYMENT, values)
     assert key is not None
     return PaymentRow(id=key[0], **values)
