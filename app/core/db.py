@@ -11,10 +11,11 @@ one writer at a time costs little; reads never wait for it.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,15 @@ def sql(tx: Tx) -> Connection:
 def in_write_transaction(conn: Connection) -> bool:
     """Whether `conn` belongs to a `Database.write()`/`write_sql()` transaction."""
     return bool(conn.get_execution_options().get("sandbox_write", False))
+
+
+def on_event_loop() -> bool:
+    """Whether this thread runs an event loop (where the provider requests are served)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -109,6 +119,10 @@ class Database:
                          True: self.engine.execution_options(sandbox_write=True)}
         # One shared connection serves an in-memory database, so transactions must not overlap.
         self._serial: threading.RLock | None = threading.RLock() if self.in_memory else None
+        # Each thread keeps a connection per engine between transactions (see `_connection`).
+        self._kept = threading.local()
+        self._all_kept: list[Connection | Any] = []  # and driver connections (`keep`)
+        self._kept_lock = threading.Lock()
         if migrate:
             from .schema import upgrade
 
@@ -182,30 +196,62 @@ class Database:
         return engine
 
     @contextmanager
+    def _connection(self, write: bool) -> Iterator[Connection]:
+        """A connection for one transaction. The event loop's thread, where the provider
+        requests run, keeps one per engine between its transactions: a checkout from the pool
+        and back cost about what a one-row statement costs. One that is busy (a transaction
+        inside another) or broken is not reused; other threads (a bounded pool of them, the
+        sync routes' and the journal writer's) check one out for each transaction."""
+        if self._serial is not None:
+            with self._serial, self._engines[write].connect() as shared:
+                yield shared
+            return
+        if not on_event_loop():
+            with self._engines[write].connect() as lent:
+                yield lent
+            return
+        key = "write" if write else "read"
+        kept = self._kept.__dict__
+        conn: Connection | None = kept.get(key)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = kept[key] = self._engines[write].connect()
+            self.keep(conn)
+        if kept.get(key + " busy"):  # a transaction inside another of this thread's
+            with self._engines[write].connect() as other:
+                yield other
+            return
+        kept[key + " busy"] = True
+        try:
+            yield conn
+        finally:
+            kept[key + " busy"] = False
+
+    @contextmanager
     def _session(self, write: bool) -> Iterator[Session]:
-        guard = self._serial if self._serial is not None else nullcontext()
-        with (guard, self._engines[write].connect() as conn,
+        with (self._connection(write) as conn,
               Session(bind=conn, expire_on_commit=False) as session):
             try:
                 yield session
                 if write:
                     session.commit()
-                # A read ends with the connection's rollback; rolling back the session
-                # would expire the rows the caller is about to render.
+                else:
+                    # A read keeps nothing; the rows the caller is about to render stay
+                    # loaded (rolling back the session would expire them).
+                    conn.rollback()
             except BaseException:
                 session.rollback()
                 raise
 
     @contextmanager
     def _sql(self, write: bool) -> Iterator[Connection]:
-        guard = self._serial if self._serial is not None else nullcontext()
-        with guard, self._engines[write].connect() as conn:
+        with self._connection(write) as conn:
             conn.begin()
             try:
                 yield conn
                 if write:
                     conn.commit()
-                # A read ends with the connection's rollback when it closes.
+                else:
+                    conn.rollback()  # a read keeps nothing
             except BaseException:
                 conn.rollback()
                 raise
@@ -227,7 +273,17 @@ class Database:
         """`read()` without an ORM session."""
         return self._sql(write=False)
 
+    def keep(self, conn: Any) -> None:
+        """A connection held outside the pool, to be closed by `dispose`."""
+        with self._kept_lock:
+            self._all_kept.append(conn)
+
     def dispose(self) -> None:
+        with self._kept_lock:
+            kept, self._all_kept = self._all_kept, []
+        for conn in kept:
+            with suppress(Exception):  # one already broken has nothing to hand back
+                conn.close()
         self.engine.dispose()
 
 

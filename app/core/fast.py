@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.selectable import Select
 
-from .db import Database
+from .db import Database, on_event_loop
 
 Processor = Callable[[Any], Any] | None
 
@@ -87,26 +87,19 @@ class Driver:
     """Prepared statements on a DB-API connection, each its own transaction.
 
     A SQLite file gets one connection per thread, kept open (set up as the engine sets up its
-    own); an in-memory database shares its one connection; other databases lend one from the
-    engine's pool for each statement.
+    own), and so does PostgreSQL on the event loop's thread, in autocommit mode (one round trip
+    per statement); an in-memory database shares its one connection; other threads lend one
+    from the engine's pool for each statement.
     """
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._own = db.is_sqlite and not db.in_memory
         self._local = threading.local()
         self._shared: Any = None
 
     @contextmanager
-    def _connection(self) -> Iterator[Any]:
-        if self._own:
-            fairy = getattr(self._local, "fairy", None)
-            if fairy is None:
-                fairy = self._local.fairy = self.db.engine.raw_connection()
-                self._local.conn = fairy.driver_connection
-                fairy.detach()  # this thread's from now on; the pool lends another to others
-            yield self._local.conn
-            return
+    def _connection(self) -> Iterator[tuple[Any, bool]]:
+        """(a DB-API connection, whether it runs in autocommit mode)."""
         serial = self.db._serial
         if serial is not None:
             # An in-memory database is one connection. It is kept checked out: handing it back
@@ -114,41 +107,58 @@ class Driver:
             with serial:
                 if self._shared is None:
                     self._shared = self.db.engine.raw_connection()
-                yield self._shared.driver_connection
+                yield self._shared.driver_connection, True
+            return
+        if self.db.is_sqlite or on_event_loop():
+            conn: Any = getattr(self._local, "conn", None)
+            if conn is None:
+                fairy = self.db.engine.raw_connection()
+                conn = self._local.conn = fairy.driver_connection
+                fairy.detach()  # this thread's from now on; the pool lends another to others
+                if not self.db.is_sqlite:  # SQLite's are in autocommit mode already
+                    conn.autocommit = True
+                self.db.keep(conn)
+            yield conn, True
             return
         fairy = self.db.engine.raw_connection()
         try:
-            yield fairy.driver_connection
+            yield fairy.driver_connection, False
         finally:
             fairy.close()
 
     def fetch_one(self, prepared: Prepared, **values: Any) -> tuple[Any, ...] | None:
-        with self._connection() as conn:
+        with self._connection() as (conn, autocommit):
             cursor = conn.cursor()
             cursor.execute(prepared.sql, prepared.params(values))
             row = cursor.fetchone()
-            if not self.db.is_sqlite:
+            if not autocommit:
                 conn.rollback()  # end the driver's implicit transaction
             return prepared.row(row)
 
     def execute_many(self, prepared: Prepared, rows: Sequence[Mapping[str, Any]]) -> None:
         """One statement over many parameter sets, all in one transaction."""
-        with self._connection() as conn:
+        with self._connection() as (conn, autocommit):
             cursor = conn.cursor()
-            if self.db.is_sqlite:  # autocommit mode: one transaction only if asked for
+            if autocommit:
                 cursor.execute("BEGIN")
             try:
                 cursor.executemany(prepared.sql, [prepared.params(r) for r in rows])
             except BaseException:
-                conn.rollback()
+                if autocommit:
+                    cursor.execute("ROLLBACK")
+                else:
+                    conn.rollback()
                 raise
-            conn.commit()
+            if autocommit:
+                cursor.execute("COMMIT")
+            else:
+                conn.commit()
 
     def execute(self, prepared: Prepared, **values: Any) -> int:
         """One statement as a transaction of its own; returns the row count."""
-        with self._connection() as conn:
+        with self._connection() as (conn, autocommit):
             cursor = conn.cursor()
             cursor.execute(prepared.sql, prepared.params(values))
-            if not self.db.is_sqlite:  # SQLite connections here run in autocommit mode
+            if not autocommit:
                 conn.commit()
             return int(cursor.rowcount)
