@@ -259,6 +259,10 @@ class JournalEntry(SQLModel, table=True):
     status: int | None = None
     fault: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     size: int = 0  # characters of text stored for this entry
+    # When the answer went out, in µs of the machine's clock: listings are in this order, as
+    # processes store their entries a few milliseconds late, each in batches (ids follow that).
+    answered_us: int = Field(default=0, sa_column=Column(BigInteger, nullable=False,
+                                                         server_default="0"))
     # JSON text: query, headers, bodies and byte counts as listed (see app.sandbox.journal);
     # serialised by the journal itself, which writes it on every request.
     record: str = Field(sa_column=Column(Text, nullable=False))

@@ -7,15 +7,14 @@ entries as it is written (every PRUNE_EVERY writes of a process), so the journal
 more than (capacity + PRUNE_EVERY x processes) x MAX_ENTRY_BYTES of text.
 Credentials are redacted before anything is stored (`redaction`).
 
-Entries are written behind the traffic: an answered request is handed to a worker thread, which
-stores everything handed to it since its last write in one transaction. A quiet sandbox stores
-each entry within a fraction of a millisecond; a busy one stores many per commit instead of a
-commit per request (that commit, on the request's path, was a third of a short request's cost).
-Nothing is lost to that: every read of the journal first stores what its own process holds, a
-process stores what it holds before it stops, and where other processes may be writing
-(`--workers`, PostgreSQL) a read first gives them PEER_WAIT_SECONDS. So a client that got its
-answer finds it listed, on any process, in the order answered; only a process killed outright
-loses what it had not yet stored.
+Entries are written behind the traffic: a process holds what it answered for FLUSH_SECONDS and
+a worker thread stores it in one transaction, instead of a commit per request on the request's
+path (that commit was about a third of a short request's cost). Listings are in the order the
+answers went out (`answered_us`), whichever process stored them first. Nothing is lost to that:
+every read of the journal first stores what its own process holds, a process stores what it
+holds before it stops, and where other processes may be writing (`--workers`, PostgreSQL) a read
+first waits out their window. So a client that got its answer finds it listed, on any process;
+only a process killed outright loses the last few milliseconds of its entries.
 Control-plane calls (`/_sandbox/...`) and the hosted checkout pages (`/checkout/...`)
 are not recorded; requests to unknown paths are, with `provider: null`, so a client pointed at a
 wrong base path shows up too.
@@ -64,11 +63,14 @@ CUT = "...[cut]"
 # Each process prunes after this many of its writes: the table holds at most capacity plus
 # PRUNE_EVERY per process, and listings show only the newest `capacity`.
 PRUNE_EVERY = 16
-# What a read waits where other processes may be holding entries not yet stored.
-PEER_WAIT_SECONDS = 0.02
+# How long a process holds answered requests before storing them together.
+FLUSH_SECONDS = 0.005
+# What a read waits where other processes may be holding entries: their window and a margin.
+PEER_WAIT_SECONDS = 4 * FLUSH_SECONDS
 
 log = logging.getLogger("invoice_sandbox.journal")
 _TABLE = JournalEntry.__table__  # type: ignore[attr-defined]
+_NEWEST_FIRST = (_TABLE.c.answered_us.desc(), _TABLE.c.id.desc())
 
 
 def _cut(text: str, limit: int) -> str:
@@ -103,6 +105,7 @@ class Entry:
     response_bytes: int = 0
     started: float = 0.0
     finished: float = 0.0
+    answered_us: int = 0  # the machine's clock, µs: the order of listings
     fault: dict[str, Any] | None = None
     stored: bool = False
     credentials: tuple[str, ...] = ()  # what the edge accepted, kept only until redaction
@@ -144,7 +147,7 @@ class Entry:
         }
         return {"time": self.time, "provider": self.provider, "method": self.method[:16],
                 "path": path, "status": self.status, "fault": self.fault, "size": size,
-                "record": orjson.dumps(record).decode()}
+                "answered_us": self.answered_us, "record": orjson.dumps(record).decode()}
 
 
 def describe(row: Any) -> dict[str, Any]:
@@ -193,15 +196,16 @@ class Journal:
         self._driver.execute(self._prune, capacity=capacity)
 
     def record(self, entry: Entry) -> None:
-        """Hand an answered request to the writer thread."""
+        """Hold an answered request; a worker thread stores it within FLUSH_SECONDS."""
         if entry.stored:
             return
         entry.stored = True
         entry.finished = time.perf_counter()
+        entry.answered_us = time.time_ns() // 1000
         entry.credentials = tuple(request_secrets())
         with self._held_lock:
             self._held.append(entry)
-            schedule = not self._flush_pending  # else it joins the batch already coming
+            schedule = not self._flush_pending  # else it joins the batch being held
             self._flush_pending = True
         if not schedule:
             return
@@ -210,7 +214,7 @@ class Journal:
         except RuntimeError:  # no event loop to hand it over on: store it now
             self.flush()
             return
-        loop.run_in_executor(None, self._flush_logged)
+        loop.call_later(FLUSH_SECONDS, loop.run_in_executor, None, self._flush_logged)
 
     def _flush_logged(self) -> None:
         try:
@@ -277,11 +281,10 @@ class Journal:
             stmt = stmt.where(_TABLE.c.path.contains(path, autoescape=True))
         self._settled()
         with self.db.read_sql() as conn:
-            candidates = conn.execute(stmt.order_by(_TABLE.c.id.desc())
-                                      .limit(self.capacity)).all()
+            candidates = conn.execute(stmt.order_by(*_NEWEST_FIRST).limit(self.capacity)).all()
             ids = [i for i, p in candidates if path is None or path in p]
             rows = conn.execute(select(_TABLE).where(_TABLE.c.id.in_(ids[:count]))
-                                .order_by(_TABLE.c.id.desc())).all() if ids[:count] else []
+                                .order_by(*_NEWEST_FIRST)).all() if ids[:count] else []
         return [describe(r) for r in rows], len(ids)
 
 

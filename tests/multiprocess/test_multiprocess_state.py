@@ -61,8 +61,9 @@ def test_the_journal_is_one_journal(pair: Pair) -> None:
     entries = listings[0]["requests"]
     assert [e["path"] for e in entries] == [f"/platform/invoice/{n}/detail"
                                             for n in reversed(range(6))]
-    ids = [e["id"] for e in entries]
-    assert len(set(ids)) == 6 and ids == sorted(ids, reverse=True)
+    # Ids are unique across processes; they number entries as stored, which each process does
+    # in batches a few milliseconds late, so the listing's order is the answers' own.
+    assert len({e["id"] for e in entries}) == 6
     assert "journal-key-1" not in str(listings[0])
     assert pair.b.delete("/_sandbox/requests").json() == {"deleted": 6}
     assert pair.a.get("/_sandbox/requests").json()["total"] == 0
