@@ -5,39 +5,49 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, insert, update
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.sql import Insert
 from sqlmodel import Session, col, select
 
+from . import fast
 from .db import Tx, sql
 from .tables import Customer
 
 _T = Customer.__table__  # type: ignore[attr-defined]
+# Every column but the id, as parameters: statements here run on the driver (see app.core.fast),
+# so no column default is filled in for them.
+_VALUES = {c.name: bindparam(c.name, type_=c.type) for c in _T.columns if c.name != "id"}
 
-# Statements are built once: a statement object keeps its cache key, which is a good part of
-# what a small statement costs to run through SQLAlchemy.
-_KNOWN = select(_T.c.id).where(_T.c.tenant_id == bindparam("tenant_id"),
-                               _T.c.ref == bindparam("ref")).limit(1)
-_REPLACE = update(_T).where(_T.c.tenant_id == bindparam("b_tenant_id"),
-                           _T.c.ref == bindparam("b_ref"))
-_INSERT = insert(_T)
-_UPSERTS: dict[str, Executable | None] = {}
+# Run on the driver: checking and saving the customer is part of every Maast create.
+_KNOWN = fast.Statement(select(_T.c.id).where(_T.c.tenant_id == bindparam("tenant_id"),
+                                              _T.c.ref == bindparam("ref")).limit(1))
+_REPLACE = fast.Statement(update(_T).where(_T.c.tenant_id == bindparam("b_tenant_id"),
+                                           _T.c.ref == bindparam("b_ref"))
+                          .values(attrs=bindparam("attrs", type_=_T.c.attrs.type)))
+_INSERT = fast.Statement(insert(_T).values(_VALUES))
+_UPSERTS: dict[str, fast.Statement | None] = {}
 
 
-def _upsert(dialect: str) -> Executable | None:
+def _upsert(dialect: str) -> fast.Statement | None:
     """Insert, or on a (tenant, ref) conflict replace the details, as one statement in the
     dialects that have one (None elsewhere). Each dialect's module is imported on first use:
     PostgreSQL's would add to start-up."""
     if dialect not in _UPSERTS:
+        stmt: Insert
         if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+            stmt = sqlite_insert(_T).values(_VALUES).on_conflict_do_update(
+                index_elements=[_T.c.tenant_id, _T.c.ref],
+                set_={"attrs": sqlite_insert(_T).excluded.attrs})
         elif dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+            stmt = pg_insert(_T).values(_VALUES).on_conflict_do_update(
+                index_elements=[_T.c.tenant_id, _T.c.ref],
+                set_={"attrs": pg_insert(_T).excluded.attrs})
         else:
             _UPSERTS[dialect] = None
             return None
-        stmt = insert(_T)
-        _UPSERTS[dialect] = stmt.on_conflict_do_update(
-            index_elements=[_T.c.tenant_id, _T.c.ref], set_={"attrs": stmt.excluded.attrs})
+        _UPSERTS[dialect] = fast.Statement(stmt)
     return _UPSERTS[dialect]
 
 
@@ -49,8 +59,7 @@ def find(session: Session, tenant_id: int, ref: str) -> Customer | None:
 
 def known(tx: Tx, tenant_id: int, ref: str) -> bool:
     """Whether the tenant's vault holds `ref` (without loading the customer)."""
-    found = sql(tx).execute(_KNOWN, {"tenant_id": tenant_id, "ref": ref}).first()
-    return found is not None
+    return fast.fetch_one(sql(tx), _KNOWN, {"tenant_id": tenant_id, "ref": ref}) is not None
 
 
 def save(tx: Tx, tenant_id: int, ref: str, attrs: dict[str, Any], now: datetime) -> None:
@@ -59,11 +68,11 @@ def save(tx: Tx, tenant_id: int, ref: str, attrs: dict[str, Any], now: datetime)
     params = {"tenant_id": tenant_id, "ref": ref, "attrs": dict(attrs), "created_at": now}
     upsert = _upsert(conn.dialect.name)
     if upsert is not None:
-        conn.execute(upsert, params)
+        fast.run(conn, upsert, params)
         return
     # No upsert in this dialect: replace, else insert (the unique (tenant, ref) constraint
     # refuses a concurrent duplicate).
-    replaced = conn.execute(_REPLACE, {"b_tenant_id": tenant_id, "b_ref": ref,
-                                       "attrs": params["attrs"]})
+    replaced = fast.run(conn, _REPLACE, {"b_tenant_id": tenant_id, "b_ref": ref,
+                                         "attrs": params["attrs"]})
     if replaced.rowcount == 0:
-        conn.execute(_INSERT, params)
+        fast.run(conn, _INSERT, params)
