@@ -44,7 +44,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -739,9 +739,8 @@ def _run(args: argparse.Namespace, scenarios: list[str], workdir: Path) -> int:
     key_header = "Basic " + base64.b64encode(f":{args.key}".encode()).decode()
     context = external_server(args.url, args.server_pid) if args.url else started_server(
         args.server_cmd, args.server_arg, workdir, args.startup_timeout)
-    answers: dict[str, dict[str, Any]] = {}
-    document: dict[str, Any] | None = None
-    with context as server:
+    with ExitStack() as running:
+        server = running.enter_context(context)
         print(f"machine: {machine['cpus']} CPUs ({machine['cpu_model']}), "
               f"load average {machine['loadavg']}, Python {machine['python']}")
         if server.command:
@@ -756,28 +755,22 @@ def _run(args: argparse.Namespace, scenarios: list[str], workdir: Path) -> int:
               f"HTTP in {prepared.seconds:.1f} s; {args.connections} connections, "
               f"{args.duration:g} s per scenario after {args.warmup:g} s warm-up, "
               f"generator: {args.tool}")
-        results = []
+        others = start_others(args, running, api, prepared, scenarios, key_header, workdir)
+        measured: dict[str, list[dict[str, Any]]] = {compare.BASELINE: []}
+        measured.update((target, []) for target in others)
+        # Scenario by scenario, every server in turn: on a shared machine the figures set
+        # against each other are minutes apart at most.
         for name in scenarios:
-            results.append(run_scenario(name, args, server, key_header, prepared, api,
-                                        workdir))
-        # After the measured runs, so they neither disturb them nor their stored-vs-
-        # acknowledged checks.
-        if "ceiling" in args.compare:
-            # health too: the ceiling answers it to say it is up
-            answers = capture(api, prepared, list(dict.fromkeys([*scenarios, "health"])))
-        if "prism" in args.compare:
-            document = json.loads(api.raw("GET", "/_sandbox/openapi/maast.json")[2])
+            measured[compare.BASELINE].append(
+                run_scenario(name, args, server, key_header, prepared, api, workdir))
+            for target, (other, wanted) in others.items():
+                if name in wanted:
+                    measured[target].append(
+                        run_scenario(name, args, other, key_header, prepared, None, workdir))
         api.close()
-    print()
-    print_table(results)
-    measured = {compare.BASELINE: results}
-    if answers:
-        measured["ceiling"] = run_ceiling(args, scenarios, answers, prepared, key_header,
-                                          workdir)
-    if document is not None:
-        prism = run_prism(args, scenarios, document, prepared, key_header, workdir)
-        if prism is not None:
-            measured["prism"] = prism
+    for target, rows in measured.items():
+        print(f"\n{target}:")
+        print_table(rows)
     if len(measured) > 1:
         print()
         print("\n".join(compare.comparison(measured)))
@@ -785,7 +778,7 @@ def _run(args: argparse.Namespace, scenarios: list[str], workdir: Path) -> int:
         summary = {
             "machine": machine, "server_cmd": server.command, "startup_s": server.startup_s,
             "connections": args.connections, "duration_s": args.duration,
-            "tool": args.tool, "scenarios": json_scenarios(results),
+            "tool": args.tool, "scenarios": json_scenarios(measured[compare.BASELINE]),
             "compare": {target: json_scenarios(rows) for target, rows in measured.items()
                         if target != compare.BASELINE},
         }
@@ -800,55 +793,56 @@ def json_scenarios(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         "rps_per_server_core", "loadavg_1m_before", "check", "loop")} for r in results}
 
 
-def run_target(name: str, command_for: Callable[[int], list[str]],
-               ready: Callable[[str, int], bool], args: argparse.Namespace,
-               scenarios: list[str], prepared: Prepared, key_header: str, workdir: Path,
-               expected: dict[str, bytes] | None = None) -> list[dict[str, Any]]:
-    """The same scenarios, with the sandbox's request bytes, against a stateless server."""
-    with launched(command_for, workdir, args.startup_timeout, name=name, ready=ready) as server:
-        print(f"\n{name}: {shlex.join(server.command)} (ready after {server.startup_s:.3f} s)")
-        for scenario in scenarios:
-            status, body = probe(server, key_header, scenario,
-                                 scenario_requests(scenario, prepared))
-            if not 200 <= status < 300:
-                raise BenchError(f"{name} answers {scenario} with {status}: {body[:300]!r}")
-            if expected is not None and body != expected[scenario]:
-                raise BenchError(f"{name} answers {scenario} with other bytes than the sandbox")
-        results = [run_scenario(scenario, args, server, key_header, prepared, None, workdir)
-                   for scenario in scenarios]
-    print_table(results)
-    return results
+def start_others(args: argparse.Namespace, running: ExitStack, api: Maast, prepared: Prepared,
+                 scenarios: list[str], key_header: str,
+                 workdir: Path) -> dict[str, tuple[Server, list[str]]]:
+    """The `--compare` servers, started, checked and kept running in `running`: each with the
+    scenarios it serves."""
+    others: dict[str, tuple[Server, list[str]]] = {}
+    if "ceiling" in args.compare:
+        # health too: the ceiling answers it to say it is up
+        answers = capture(api, prepared, list(dict.fromkeys([*scenarios, "health"])))
+        responses = workdir / "ceiling.json"
+        responses.write_text(json.dumps(answers))
+        expected = {k: base64.b64decode(v["body_b64"]) for k, v in answers.items()}
+        server = running.enter_context(launched(
+            lambda port: compare.ceiling_command(port, responses), workdir,
+            args.startup_timeout, name="ceiling"))
+        checked("ceiling", server, scenarios, prepared, key_header, expected)
+        others["ceiling"] = (server, scenarios)
+    if "prism" in args.compare:
+        binary = compare.find_prism(args.prism, ROOT)
+        if binary is None:
+            print("prism: not found; skipped (npm install --prefix DIR @stoplight/prism-cli, "
+                  "then --prism DIR/node_modules/.bin/prism)", file=sys.stderr)
+            return others
+        document = workdir / "maast-openapi.json"
+        served = json.loads(api.raw("GET", "/_sandbox/openapi/maast.json")[2])
+        document.write_text(json.dumps(compare.rooted_document(served)))
+        wanted = [s for s in scenarios if s in compare.PRISM_SCENARIOS]
+        try:  # without Prism the other figures still stand
+            with ExitStack() as attempt:
+                server = attempt.enter_context(launched(
+                    lambda port: compare.prism_command(binary, port, document), workdir,
+                    args.startup_timeout, name="prism", ready=answers_http))
+                checked("prism", server, wanted, prepared, key_header, None)
+                running.push(attempt.pop_all())
+            others["prism"] = (server, wanted)
+        except BenchError as exc:
+            print(f"prism: skipped: {exc}", file=sys.stderr)
+    return others
 
 
-def run_ceiling(args: argparse.Namespace, scenarios: list[str],
-                answers: dict[str, dict[str, Any]], prepared: Prepared, key_header: str,
-                workdir: Path) -> list[dict[str, Any]]:
-    responses = workdir / "ceiling.json"
-    responses.write_text(json.dumps(answers))
-    expected = {k: base64.b64decode(v["body_b64"]) for k, v in answers.items()}
-    return run_target("ceiling", lambda port: compare.ceiling_command(port, responses),
-                      health_ok, args, scenarios, prepared, key_header, workdir, expected)
-
-
-def run_prism(args: argparse.Namespace, scenarios: list[str], document: dict[str, Any],
-              prepared: Prepared, key_header: str,
-              workdir: Path) -> list[dict[str, Any]] | None:
-    """Prism on the sandbox's Maast document, or None (said why) when it cannot be run: the
-    other targets' figures stand without it."""
-    binary = compare.find_prism(args.prism, ROOT)
-    if binary is None:
-        print("\nprism: not found; skipped (npm install --prefix DIR @stoplight/prism-cli, then "
-              "--prism DIR/node_modules/.bin/prism)", file=sys.stderr)
-        return None
-    path = workdir / "maast-openapi.json"
-    path.write_text(json.dumps(compare.rooted_document(document)))
-    wanted = [s for s in scenarios if s in compare.PRISM_SCENARIOS]
-    try:
-        return run_target("prism", lambda port: compare.prism_command(binary, port, path),
-                          answers_http, args, wanted, prepared, key_header, workdir)
-    except BenchError as exc:
-        print(f"\nprism: skipped: {exc}", file=sys.stderr)
-        return None
+def checked(name: str, server: Server, scenarios: list[str], prepared: Prepared,
+            key_header: str, expected: dict[str, bytes] | None) -> None:
+    """One request per scenario answers 2xx (and, given `expected`, those exact bytes)."""
+    print(f"{name}: {shlex.join(server.command)} (ready after {server.startup_s:.3f} s)")
+    for scenario in scenarios:
+        status, body = probe(server, key_header, scenario, scenario_requests(scenario, prepared))
+        if not 200 <= status < 300:
+            raise BenchError(f"{name} answers {scenario} with {status}: {body[:300]!r}")
+        if expected is not None and body != expected[scenario]:
+            raise BenchError(f"{name} answers {scenario} with other bytes than the sandbox")
 
 
 if __name__ == "__main__":
