@@ -810,7 +810,8 @@ def start_others(args: argparse.Namespace, running: ExitStack, api: Maast, prepa
             args.startup_timeout, name="ceiling"))
         checked("ceiling", server, scenarios, prepared, key_header, expected)
         others["ceiling"] = (server, scenarios)
-    if "prism" in args.compare:
+    wanted = [s for s in scenarios if s in compare.PRISM_SCENARIOS]
+    if "prism" in args.compare and wanted:
         binary = compare.find_prism(args.prism, ROOT)
         if binary is None:
             print("prism: not found; skipped (npm install --prefix DIR @stoplight/prism-cli, "
@@ -819,7 +820,6 @@ def start_others(args: argparse.Namespace, running: ExitStack, api: Maast, prepa
         document = workdir / "maast-openapi.json"
         served = json.loads(api.raw("GET", "/_sandbox/openapi/maast.json")[2])
         document.write_text(json.dumps(compare.rooted_document(served)))
-        wanted = [s for s in scenarios if s in compare.PRISM_SCENARIOS]
         try:  # without Prism the other figures still stand
             with ExitStack() as attempt:
                 server = attempt.enter_context(launched(
