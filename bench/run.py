@@ -6,12 +6,19 @@ for Maast's invoice detail, create and add-payment at N concurrent keep-alive co
     python bench/run.py --tool wrk         # drive with wrk (Lua script generated) if installed
     python -m bench.run --profile prof/    # py-spy each scenario, print where the time went
     python -m bench.run --server-arg=--workers --server-arg=2   # once `serve` takes --workers
+    python -m bench.run --compare ceiling,prism   # the same scenarios against the stack's
+                                                  # ceiling and Prism, with ratios
 
 It starts the server itself (`--server-cmd`, a template), times how long the process takes to
 answer `GET /_sandbox/health` with 200, prepares invoices over the Maast API, runs each scenario
 with a load generator in a separate process, and checks afterwards that what the server stored
-matches what it acknowledged (payments summed, invoices counted). Targets: detail >= 3000
-req/s, create and add-payment >= 1500 req/s, p99 <= 25 ms at 32 connections, health <= 1.5 s.
+matches what it acknowledged (payments summed, invoices counted). With `--compare` it then runs
+the same requests against a bare Starlette app replaying the sandbox's answers (bench/ceiling.py)
+and against Prism's mock of the sandbox's Maast OpenAPI document (bench/compare.py), and prints
+all of them side by side with the sandbox's ratios.
+
+Targets: detail >= 3000 req/s, create and add-payment >= 1500 req/s, p99 <= 25 ms at 32
+connections, health <= 1.5 s.
 
 The machine is usually shared: the report shows how many cores the server, the load generator
 and everything else used during each scenario, so a noisy run can be recognised as one, and
@@ -36,8 +43,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as `python bench/run.py`
     sys.path.insert(0, str(ROOT))
 
-from bench import loadgen, stacks  # noqa: E402
+from bench import compare, loadgen, stacks  # noqa: E402
 
 LOADGEN = Path(__file__).resolve().parent / "loadgen.py"
 DEFAULT_SERVER_CMD = ("{python} -m invoice_sandbox serve --host 127.0.0.1 --port {port} --db {db} "
@@ -103,15 +110,27 @@ class Server:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-@contextmanager
+def sandbox_command(template: str, extra: list[str], port: int, db: Path) -> list[str]:
+    return shlex.split(template.format(python=shlex.quote(sys.executable), port=port,
+                                       db=shlex.quote(str(db)), host="127.0.0.1")) + extra
+
+
 def started_server(template: str, extra: list[str], workdir: Path,
-                   timeout: float) -> Iterator[Server]:
-    port = free_port()
+                   timeout: float) -> AbstractContextManager[Server]:
+    """The sandbox from a command template, healthy, on a new database in `workdir`."""
     db = workdir / "bench.sqlite"
-    command = shlex.split(template.format(python=shlex.quote(sys.executable), port=port,
-                                          db=shlex.quote(str(db)), host="127.0.0.1"))
-    command += extra
-    server = Server("127.0.0.1", port, log_path=workdir / "server.log", command=command)
+    return launched(lambda port: sandbox_command(template, extra, port, db), workdir, timeout)
+
+
+@contextmanager
+def launched(command_for: Callable[[int], list[str]], workdir: Path, timeout: float,
+             name: str = "server",
+             ready: Callable[[str, int], bool] = health_ok) -> Iterator[Server]:
+    """Starts `command_for(port)` and waits until `ready(host, port)`; its output goes to
+    `workdir`/`name`.log."""
+    port = free_port()
+    command = command_for(port)
+    server = Server("127.0.0.1", port, log_path=workdir / f"{name}.log", command=command)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
     with open(server.log_path, "wb") as log:  # type: ignore[arg-type]
@@ -121,13 +140,13 @@ def started_server(template: str, extra: list[str], workdir: Path,
         try:
             while True:
                 if server.process.poll() is not None:
-                    raise BenchError(f"server exited with {server.process.returncode}:\n"
+                    raise BenchError(f"{name} exited with {server.process.returncode}:\n"
                                      f"{server.log_tail()}")
-                if health_ok(server.host, port):
+                if ready(server.host, port):
                     server.startup_s = time.perf_counter() - began
                     break
                 if time.perf_counter() - began > timeout:
-                    raise BenchError(f"server not healthy after {timeout:.0f} s:\n"
+                    raise BenchError(f"{name} not ready after {timeout:.0f} s:\n"
                                      f"{server.log_tail()}")
                 time.sleep(0.005)
             yield server
@@ -220,7 +239,9 @@ class Maast:
         self.headers = {"Authorization": f"Basic {token}", "Accept": "application/json",
                         "Content-Type": "application/json"}
 
-    def call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+    def raw(self, method: str, path: str,
+            body: Any = None) -> tuple[int, list[tuple[str, str]], bytes]:
+        """(status, headers, body) of one request, as the server sent them."""
         if time.monotonic() - self.used > self.IDLE_S:
             self.conn.close()  # reconnect rather than race the server's idle timeout
         payload = None if body is None else json.dumps(body)
@@ -231,12 +252,16 @@ class Maast:
         except (ConnectionError, http.client.HTTPException) as exc:
             raise BenchError(f"{method} {path}: {exc!r}") from exc
         self.used = time.monotonic()
+        return response.status, response.getheaders(), raw
+
+    def call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        status, _, raw = self.raw(method, path, body)
         try:
             document = json.loads(raw)
         except ValueError:
             document = None
-        if response.status != 200 or not isinstance(document, dict) or document.get("code"):
-            raise BenchError(f"{method} {path} -> {response.status}: {raw[:300]!r}")
+        if status != 200 or not isinstance(document, dict) or document.get("code"):
+            raise BenchError(f"{method} {path} -> {status}: {raw[:300]!r}")
         return document
 
     def close(self) -> None:
@@ -305,6 +330,54 @@ def scenario_requests(name: str, prepared: Prepared) -> list[dict[str, Any]]:
         return [{"method": "POST", "path": f"/platform/invoice/{i}/payments", "body": body}
                 for i in prepared.payment_ids]
     raise ValueError(name)
+
+
+def capture(api: Maast, prepared: Prepared, scenarios: list[str]) -> dict[str, dict[str, Any]]:
+    """One real answer of the sandbox per scenario, for the ceiling server to replay."""
+    answers: dict[str, dict[str, Any]] = {}
+    for name in scenarios:
+        request = scenario_requests(name, prepared)[0]
+        body = request.get("body")
+        if body is not None:  # a create's number as wide as the generator's `{seq}`
+            body = json.loads(body.replace("{seq}", "9" * loadgen.SEQ_WIDTH))
+        status, headers, raw = api.raw(request["method"], request["path"], body)
+        if not 200 <= status < 300:
+            raise BenchError(f"capturing {name}: {request['path']} -> {status}: {raw[:300]!r}")
+        answers[name] = {"status": status, "headers": headers,
+                         "body_b64": base64.b64encode(raw).decode()}
+    return answers
+
+
+def probe(server: Server, key_header: str, name: str,
+          requests: list[dict[str, Any]]) -> tuple[int, bytes]:
+    """One request of a scenario, as the load generator sends it: (status, body)."""
+    request = requests[0]
+    body = request.get("body")
+    body = None if body is None else body.replace("{seq}", "0" * loadgen.SEQ_WIDTH)
+    headers = {"Authorization": key_header, "Accept": "application/json"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=30)
+    try:
+        conn.request(request["method"], request["path"], body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    except (OSError, http.client.HTTPException) as exc:
+        raise BenchError(f"{name}: {request['path']}: {exc!r}") from exc
+    finally:
+        conn.close()
+
+
+def answers_http(host: str, port: int) -> bool:
+    """Any HTTP answer at all (a server without a health route is up once it answers)."""
+    try:
+        conn = http.client.HTTPConnection(host, port, timeout=1.0)
+        conn.request("GET", "/")
+        conn.getresponse().read()
+        conn.close()
+        return True
+    except (OSError, http.client.HTTPException):
+        return False
 
 
 def invoice_count(api: Maast) -> int:
@@ -464,18 +537,20 @@ def profiled(folder: Path | None, name: str, pid: int | None, delay: float,
 # --- one scenario ------------------------------------------------------------------------------
 
 def run_scenario(name: str, args: argparse.Namespace, server: Server, key_header: str,
-                 prepared: Prepared, api: Maast, workdir: Path) -> dict[str, Any]:
+                 prepared: Prepared, api: Maast | None, workdir: Path) -> dict[str, Any]:
+    """One scenario against `server`; `api` None for a stateless server (no stored-vs-
+    acknowledged check)."""
     spec: dict[str, Any] = {
         "host": server.host, "port": server.port, "connections": args.connections,
         "duration": args.duration, "warmup": args.warmup, "loop": args.loop,
         "headers": {"Authorization": key_header, "Accept": "application/json"},
         "requests": scenario_requests(name, prepared),
     }
-    before_count = invoice_count(api) if name == "create" else 0
-    before_paid = paid_cents(api, prepared.payment_ids) if name == "payment" else 0
+    before_count = invoice_count(api) if api and name == "create" else 0
+    before_paid = paid_cents(api, prepared.payment_ids) if api and name == "payment" else 0
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     server_cpu0, machine0, wall0 = tree_cpu_s(server.pid), machine_busy_s(), time.perf_counter()
-    with profiled(args.profile, name, server.pid, args.warmup, args.duration):
+    with profiled(args.profile if api else None, name, server.pid, args.warmup, args.duration):
         if args.tool == "wrk":
             result = run_wrk(spec, workdir, args.wrk_threads)
         else:
@@ -500,7 +575,8 @@ def run_scenario(name: str, args: argparse.Namespace, server: Server, key_header
         if "server_cores" in result and generator is not None:
             result["other_cores"] = max(0.0, busy - result["server_cores"]
                                         - result["loadgen_cores"])
-    result["check"] = consistency(name, result, api, prepared, before_count, before_paid)
+    result["check"] = ("n/a (stateless)" if api is None else
+                       consistency(name, result, api, prepared, before_count, before_paid))
     return result
 
 
@@ -601,6 +677,14 @@ def parser() -> argparse.ArgumentParser:
                         "sampling slows the server, so do not quote those runs' numbers")
     p.add_argument("--keep", action="store_true",
                    help="keep the temporary directory (database, server log, wrk script)")
+    p.add_argument("--compare", default="", metavar="TARGETS",
+                   help="also run the scenarios, after the sandbox, against `ceiling` (a bare "
+                        "Starlette route answering the sandbox's captured bytes) and/or `prism` "
+                        "(Prism's mock of the sandbox's Maast OpenAPI document), e.g. "
+                        "--compare ceiling,prism; prints a side-by-side table with ratios")
+    p.add_argument("--prism", metavar="PATH",
+                   help="the prism executable (default: $BENCH_PRISM, node_modules/.bin/prism, "
+                        "or prism on PATH)")
     p.add_argument("--json", action="store_true", help="also print one JSON summary line")
     return p
 
@@ -612,6 +696,11 @@ def main(argv: list[str] | None = None) -> int:
     if unknown or not scenarios:
         print(f"bench: unknown scenario(s) {unknown}; choose from "
               f"{SCENARIOS + EXTRA_SCENARIOS}", file=sys.stderr)
+        return 2
+    try:
+        args.compare = compare.parse_targets(args.compare)
+    except ValueError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
         return 2
     if args.profile is not None and shutil.which("py-spy") is None:
         print("bench: --profile needs py-spy on PATH (pip install py-spy)", file=sys.stderr)
@@ -650,7 +739,8 @@ def _run(args: argparse.Namespace, scenarios: list[str], workdir: Path) -> int:
     key_header = "Basic " + base64.b64encode(f":{args.key}".encode()).decode()
     context = external_server(args.url, args.server_pid) if args.url else started_server(
         args.server_cmd, args.server_arg, workdir, args.startup_timeout)
-    with context as server:
+    with ExitStack() as running:
+        server = running.enter_context(context)
         print(f"machine: {machine['cpus']} CPUs ({machine['cpu_model']}), "
               f"load average {machine['loadavg']}, Python {machine['python']}")
         if server.command:
@@ -665,26 +755,94 @@ def _run(args: argparse.Namespace, scenarios: list[str], workdir: Path) -> int:
               f"HTTP in {prepared.seconds:.1f} s; {args.connections} connections, "
               f"{args.duration:g} s per scenario after {args.warmup:g} s warm-up, "
               f"generator: {args.tool}")
-        results = []
+        others = start_others(args, running, api, prepared, scenarios, key_header, workdir)
+        measured: dict[str, list[dict[str, Any]]] = {compare.BASELINE: []}
+        measured.update((target, []) for target in others)
+        # Scenario by scenario, every server in turn: on a shared machine the figures set
+        # against each other are minutes apart at most.
         for name in scenarios:
-            results.append(run_scenario(name, args, server, key_header, prepared, api,
-                                        workdir))
+            measured[compare.BASELINE].append(
+                run_scenario(name, args, server, key_header, prepared, api, workdir))
+            for target, (other, wanted) in others.items():
+                if name in wanted:
+                    measured[target].append(
+                        run_scenario(name, args, other, key_header, prepared, None, workdir))
         api.close()
-    print()
-    print_table(results)
+    for target, rows in measured.items():
+        print(f"\n{target}:")
+        print_table(rows)
+    if len(measured) > 1:
+        print()
+        print("\n".join(compare.comparison(measured)))
     if args.json:
         summary = {
             "machine": machine, "server_cmd": server.command, "startup_s": server.startup_s,
             "connections": args.connections, "duration_s": args.duration,
-            "tool": args.tool,
-            "scenarios": {r["scenario"]: {k: r.get(k) for k in (
-                "rps", "p50_ms", "p90_ms", "p99_ms", "max_ms", "errors", "requests",
-                "server_cores", "loadgen_cores", "other_cores", "machine_cores_busy",
-                "rps_per_server_core",
-                "loadavg_1m_before", "check", "loop")} for r in results},
+            "tool": args.tool, "scenarios": json_scenarios(measured[compare.BASELINE]),
+            "compare": {target: json_scenarios(rows) for target, rows in measured.items()
+                        if target != compare.BASELINE},
         }
         print(json.dumps(summary))
     return 0
+
+
+def json_scenarios(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r["scenario"]: {k: r.get(k) for k in (
+        "rps", "p50_ms", "p90_ms", "p99_ms", "max_ms", "errors", "requests",
+        "server_cores", "loadgen_cores", "other_cores", "machine_cores_busy",
+        "rps_per_server_core", "loadavg_1m_before", "check", "loop")} for r in results}
+
+
+def start_others(args: argparse.Namespace, running: ExitStack, api: Maast, prepared: Prepared,
+                 scenarios: list[str], key_header: str,
+                 workdir: Path) -> dict[str, tuple[Server, list[str]]]:
+    """The `--compare` servers, started, checked and kept running in `running`: each with the
+    scenarios it serves."""
+    others: dict[str, tuple[Server, list[str]]] = {}
+    if "ceiling" in args.compare:
+        # health too: the ceiling answers it to say it is up
+        answers = capture(api, prepared, list(dict.fromkeys([*scenarios, "health"])))
+        responses = workdir / "ceiling.json"
+        responses.write_text(json.dumps(answers))
+        expected = {k: base64.b64decode(v["body_b64"]) for k, v in answers.items()}
+        server = running.enter_context(launched(
+            lambda port: compare.ceiling_command(port, responses), workdir,
+            args.startup_timeout, name="ceiling"))
+        checked("ceiling", server, scenarios, prepared, key_header, expected)
+        others["ceiling"] = (server, scenarios)
+    wanted = [s for s in scenarios if s in compare.PRISM_SCENARIOS]
+    if "prism" in args.compare and wanted:
+        binary = compare.find_prism(args.prism, ROOT)
+        if binary is None:
+            print("prism: not found; skipped (npm install --prefix DIR @stoplight/prism-cli, "
+                  "then --prism DIR/node_modules/.bin/prism)", file=sys.stderr)
+            return others
+        document = workdir / "maast-openapi.json"
+        served = json.loads(api.raw("GET", "/_sandbox/openapi/maast.json")[2])
+        document.write_text(json.dumps(compare.rooted_document(served)))
+        try:  # without Prism the other figures still stand
+            with ExitStack() as attempt:
+                server = attempt.enter_context(launched(
+                    lambda port: compare.prism_command(binary, port, document), workdir,
+                    args.startup_timeout, name="prism", ready=answers_http))
+                checked("prism", server, wanted, prepared, key_header, None)
+                running.push(attempt.pop_all())
+            others["prism"] = (server, wanted)
+        except BenchError as exc:
+            print(f"prism: skipped: {exc}", file=sys.stderr)
+    return others
+
+
+def checked(name: str, server: Server, scenarios: list[str], prepared: Prepared,
+            key_header: str, expected: dict[str, bytes] | None) -> None:
+    """One request per scenario answers 2xx (and, given `expected`, those exact bytes)."""
+    print(f"{name}: {shlex.join(server.command)} (ready after {server.startup_s:.3f} s)")
+    for scenario in scenarios:
+        status, body = probe(server, key_header, scenario, scenario_requests(scenario, prepared))
+        if not 200 <= status < 300:
+            raise BenchError(f"{name} answers {scenario} with {status}: {body[:300]!r}")
+        if expected is not None and body != expected[scenario]:
+            raise BenchError(f"{name} answers {scenario} with other bytes than the sandbox")
 
 
 if __name__ == "__main__":
