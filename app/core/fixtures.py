@@ -7,6 +7,8 @@ core commands, so seeded invoices obey the same rules and computations as API-ma
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,8 +16,10 @@ from typing import Any
 from sqlmodel import Session, col, delete, select
 
 from . import background
-from .db import restart_ids
+from .clock import SandboxClock
+from .db import Tx, restart_ids
 from .sandbox import Sandbox
+from .state import StateStore, forget_snapshot
 from .tables import (
     AccessToken,
     Customer,
@@ -106,6 +110,7 @@ _TENANT_OWNED = (IdempotencyRecord, AccessToken, InvoiceEvent, InvoiceItem, Paym
 
 def wipe(session: Session, provider: str | None = None, tenant: str | None = None) -> int:
     """Delete tenants (all, one provider's, or one by key) and everything they own."""
+    everything = provider is None and tenant is None
     stmt = select(Tenant.id)
     if provider is not None:
         stmt = stmt.where(col(Tenant.provider) == provider)
@@ -113,24 +118,57 @@ def wipe(session: Session, provider: str | None = None, tenant: str | None = Non
         stmt = stmt.where(col(Tenant.key) == tenant)
     ids = [i for i in session.exec(stmt).all() if i is not None]
     # A reset is a new epoch: the wiped tenants' queued deliveries and jobs are dropped.
-    background.on_reset(session, None if provider is None and tenant is None else ids)
-    if ids:
-        for model in _TENANT_OWNED:
-            session.exec(delete(model).where(col(model.tenant_id).in_(ids)))
+    background.on_reset(session, None if everything else ids)
+    if everything and ids:
+        # No WHERE: SQLite empties each table at once (its foreign keys checked at commit,
+        # see `reset`) rather than row by row through every index.
+        for model in (*_TENANT_OWNED, Tenant):
+            session.exec(delete(model))
+    elif ids:
+        for owned in _TENANT_OWNED:
+            session.exec(delete(owned).where(col(owned.tenant_id).in_(ids)))
         session.exec(delete(Tenant).where(col(Tenant.id).in_(ids)))
     restart_ids(session)
     return len(ids)
 
 
 def reset(sandbox: Sandbox, provider: str | None = None, tenant: str | None = None) -> int:
-    with sandbox.db.write() as session:
+    """Wipe state (all, one provider's or one tenant's) and reload the fixtures, as one
+    transaction: other connections see the old state until it commits, then the new one,
+    never the wiped state in between (or anything of a reset that failed)."""
+    everything = provider is None and tenant is None
+    documents = _documents(sandbox, provider)  # a broken file fails before anything changes
+    with sandbox.db.write(keys_at_commit=everything) as session:
         removed = wipe(session, provider, tenant)
         # Services with state of their own (journal, fault rules, throttle windows) clear it
         # on this event, in this transaction.
         sandbox.hooks.emit("reset", "sandbox", session, only_provider=provider, only_tenant=tenant)
-        if provider is None and tenant is None:
+        if everything:
             sandbox.clock.reset(session)
         sandbox.state.bump(session)  # every process drops what it cached
+        # The loaders read the clock as this transaction left it (a full reset sets it back
+        # to wall time); other connections see the old one until the commit.
+        loading = replace(sandbox, clock=TransactionClock(sandbox.clock.store, session))
+        for name, loader, document in documents:
+            _run(loading, session, name, loader, document, tenant)
     sandbox.tenants.forget()
-    load(sandbox, provider, tenant)
+    forget_snapshot()  # the request that reset reads the new state row if it reads again
     return removed
+
+
+class TransactionClock(SandboxClock):
+    """The sandbox clock as read inside one write transaction, before it commits."""
+
+    def __init__(self, store: StateStore, tx: Tx) -> None:
+        super().__init__(store)
+        self._tx = tx
+
+    def now(self) -> datetime:
+        snapshot = self.store.lock(self._tx)
+        if snapshot.frozen_at is not None:
+            return snapshot.frozen_at
+        return datetime.now(UTC) + snapshot.offset
+
+    @property
+    def frozen(self) -> bool:
+        return self.store.lock(self._tx).frozen_at is not None
