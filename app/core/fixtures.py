@@ -13,11 +13,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, col, delete, select
+from sqlalchemy import Table
+from sqlmodel import Session, SQLModel, col, delete, select
 
-from . import background
+from . import background, fixture_image
 from .clock import SandboxClock
-from .db import Tx, restart_ids
+from .db import Tx, restart_ids, sql
 from .sandbox import Sandbox
 from .state import StateStore, forget_snapshot
 from .tables import (
@@ -146,14 +147,72 @@ def reset(sandbox: Sandbox, provider: str | None = None, tenant: str | None = No
         if everything:
             sandbox.clock.reset(session)
         sandbox.state.bump(session)  # every process drops what it cached
-        # The loaders read the clock as this transaction left it (a full reset sets it back
-        # to wall time); other connections see the old one until the commit.
-        loading = replace(sandbox, clock=TransactionClock(sandbox.clock.store, session))
-        for name, loader, document in documents:
-            _run(loading, session, name, loader, document, tenant)
+        if everything and documents:
+            _reload_all(sandbox, session, documents)
+        else:
+            # The loaders read the clock as this transaction has it.
+            loading = replace(sandbox, clock=TransactionClock(sandbox.clock.store, session))
+            for name, loader, document in documents:
+                _run(loading, session, name, loader, document, tenant)
     sandbox.tenants.forget()
     forget_snapshot()  # the request that reset reads the new state row if it reads again
     return removed
+
+
+def _reload_all(sandbox: Sandbox, session: Session, documents: list[tuple[str, Any, Any]]
+                ) -> None:
+    """A full reset's fixtures: replayed from the image of this day's earlier full resets
+    (see `fixture_image`), or loaded, at one instant: the wall clock's whole second (the
+    reset set the clock back to it), so that two loads differ by whole seconds."""
+    instant = datetime.now(UTC).replace(microsecond=0)
+    key = _documents_key(documents)
+    images = sandbox.fixture_images
+    owned = _owned_tables()
+    image = images.get("image")
+    if isinstance(image, fixture_image.Image) and image.fits(key, instant):
+        image.replay(sql(session), instant)
+        restart_ids(session)
+        return
+    before = fixture_image.counts(sql(session), owned)
+    loading = replace(sandbox, clock=FixedClock(sandbox.clock.store, instant))
+    for name, loader, document in documents:
+        _run(loading, session, name, loader, document, None)
+    conn = sql(session)
+    try:
+        load = fixture_image.Load(key, instant, fixture_image.capture(conn, owned),
+                                  fixture_image.counts(conn, owned) == before)
+    except fixture_image.Unexplained:
+        return
+    earlier, images["load"] = images.get("load"), load
+    if isinstance(earlier, fixture_image.Load):
+        try:
+            images["image"] = fixture_image.Image.of(earlier, load, owned)
+        except fixture_image.Unexplained:
+            images.pop("image", None)
+
+
+def _documents_key(documents: list[tuple[str, Any, Any]]) -> str:
+    return repr([(name, document) for name, _, document in documents])
+
+
+def _owned_tables() -> list[Table]:
+    names = {m.__tablename__ for m in (*_TENANT_OWNED, Tenant)}
+    return [t for t in SQLModel.metadata.sorted_tables if t.name in names]
+
+
+class FixedClock(SandboxClock):
+    """The sandbox clock stopped at one instant, for the loaders of a full reset."""
+
+    def __init__(self, store: StateStore, instant: datetime) -> None:
+        super().__init__(store)
+        self._instant = instant
+
+    def now(self) -> datetime:
+        return self._instant
+
+    @property
+    def frozen(self) -> bool:
+        return False
 
 
 class TransactionClock(SandboxClock):
