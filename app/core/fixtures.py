@@ -6,6 +6,7 @@ core commands, so seeded invoices obey the same rules and computations as API-ma
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -56,8 +57,8 @@ def fixture_files(directory: Path | None) -> dict[str, Path]:
     return {path.stem: path for path in sorted(directory.glob("*.toml"))}
 
 
-def _documents(sandbox: Sandbox, provider: str | None) -> list[tuple[str, Any, Any]]:
-    """(provider, loader, parsed document) of every fixture file, or of one provider's."""
+def _sources(sandbox: Sandbox, provider: str | None) -> list[tuple[str, Any, str]]:
+    """(provider, loader, text) of every fixture file, or of one provider's."""
     found = []
     for name, path in fixture_files(sandbox.fixtures_dir).items():
         if provider is not None and name != provider:
@@ -66,11 +67,27 @@ def _documents(sandbox: Sandbox, provider: str | None) -> list[tuple[str, Any, A
         if loader is None:
             raise FixtureError(f"{path.name}: no provider named {name!r}")
         try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
             raise FixtureError(f"{path.name}: {exc}") from exc
-        found.append((name, loader, document))
+        found.append((name, loader, text))
     return found
+
+
+def _parsed(sources: list[tuple[str, Any, str]]) -> list[tuple[str, Any, Any]]:
+    """(provider, loader, parsed document) of each source."""
+    found = []
+    for name, loader, text in sources:
+        try:
+            found.append((name, loader, tomllib.loads(text)))
+        except tomllib.TOMLDecodeError as exc:
+            raise FixtureError(f"{name}.toml: {exc}") from exc
+    return found
+
+
+def _documents(sandbox: Sandbox, provider: str | None) -> list[tuple[str, Any, Any]]:
+    """(provider, loader, parsed document) of every fixture file, or of one provider's."""
+    return _parsed(_sources(sandbox, provider))
 
 
 def _run(sandbox: Sandbox, session: Session, name: str, loader: Any, document: Any,
@@ -138,7 +155,16 @@ def reset(sandbox: Sandbox, provider: str | None = None, tenant: str | None = No
     transaction: other connections see the old state until it commits, then the new one,
     never the wiped state in between (or anything of a reset that failed)."""
     everything = provider is None and tenant is None
-    documents = _documents(sandbox, provider)  # a broken file fails before anything changes
+    sources = _sources(sandbox, provider)
+    # A full reset at one instant: the wall clock's whole second (the reset sets the clock back
+    # to it), so that two loads differ by whole seconds (see `fixture_image`).
+    instant = datetime.now(UTC).replace(microsecond=0)
+    key = tuple((name, text) for name, _, text in sources)
+    image = sandbox.fixture_images.get("image") if everything and sources else None
+    if not (isinstance(image, fixture_image.Image) and image.fits(key, instant)):
+        image = None
+    # A broken file fails before anything changes; files an image was made of were read.
+    documents = [] if image is not None else _parsed(sources)
     with sandbox.db.write(keys_at_commit=everything) as session:
         removed = wipe(session, provider, tenant)
         # Services with state of their own (journal, fault rules, throttle windows) clear it
@@ -147,8 +173,11 @@ def reset(sandbox: Sandbox, provider: str | None = None, tenant: str | None = No
         if everything:
             sandbox.clock.reset(session)
         sandbox.state.bump(session)  # every process drops what it cached
-        if everything and documents:
-            _reload_all(sandbox, session, documents)
+        if image is not None:
+            image.replay(sql(session), instant)
+            restart_ids(session)
+        elif everything and documents:
+            _load_all(sandbox, session, documents, key, instant)
         else:
             # The loaders read the clock as this transaction has it.
             loading = replace(sandbox, clock=TransactionClock(sandbox.clock.store, session))
@@ -159,40 +188,24 @@ def reset(sandbox: Sandbox, provider: str | None = None, tenant: str | None = No
     return removed
 
 
-def _reload_all(sandbox: Sandbox, session: Session, documents: list[tuple[str, Any, Any]]
-                ) -> None:
-    """A full reset's fixtures: replayed from the image of this day's earlier full resets
-    (see `fixture_image`), or loaded, at one instant: the wall clock's whole second (the
-    reset set the clock back to it), so that two loads differ by whole seconds."""
-    instant = datetime.now(UTC).replace(microsecond=0)
-    key = _documents_key(documents)
-    images = sandbox.fixture_images
+def _load_all(sandbox: Sandbox, session: Session, documents: list[tuple[str, Any, Any]],
+              key: Any, instant: datetime) -> None:
+    """A full reset's fixtures, loaded at `instant`; with the previous full reset's load, an
+    image for the next ones (see `fixture_image`)."""
     owned = _owned_tables()
-    image = images.get("image")
-    if isinstance(image, fixture_image.Image) and image.fits(key, instant):
-        image.replay(sql(session), instant)
-        restart_ids(session)
-        return
     before = fixture_image.counts(sql(session), owned)
     loading = replace(sandbox, clock=FixedClock(sandbox.clock.store, instant))
     for name, loader, document in documents:
         _run(loading, session, name, loader, document, None)
     conn = sql(session)
-    try:
-        load = fixture_image.Load(key, instant, fixture_image.capture(conn, owned),
-                                  fixture_image.counts(conn, owned) == before)
-    except fixture_image.Unexplained:
-        return
+    images = sandbox.fixture_images
+    images.pop("image", None)
+    load = fixture_image.Load(key, instant, fixture_image.capture(conn, owned),
+                              fixture_image.counts(conn, owned) == before)
     earlier, images["load"] = images.get("load"), load
     if isinstance(earlier, fixture_image.Load):
-        try:
+        with contextlib.suppress(fixture_image.Unexplained):  # no image: loads go on
             images["image"] = fixture_image.Image.of(earlier, load, owned)
-        except fixture_image.Unexplained:
-            images.pop("image", None)
-
-
-def _documents_key(documents: list[tuple[str, Any, Any]]) -> str:
-    return repr([(name, document) for name, _, document in documents])
 
 
 def _owned_tables() -> list[Table]:
