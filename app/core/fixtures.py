@@ -100,16 +100,6 @@ def _run(sandbox: Sandbox, session: Session, name: str, loader: Any, document: A
         raise FixtureError(f"{name}.toml: {exc}") from exc
 
 
-def load(sandbox: Sandbox, provider: str | None = None, tenant: str | None = None) -> list[str]:
-    """Load every fixture file (or one provider's), optionally one tenant; returns providers."""
-    loaded = []
-    for name, loader, document in _documents(sandbox, provider):
-        with sandbox.db.write() as session:
-            _run(sandbox, session, name, loader, document, tenant)
-        loaded.append(name)
-    return loaded
-
-
 def seed_if_empty(sandbox: Sandbox) -> bool:
     """Load every fixture file into a database without tenants, in one transaction: of several
     processes starting together on one new database, exactly one seeds it."""
@@ -163,7 +153,7 @@ def reset(sandbox: Sandbox, provider: str | None = None, tenant: str | None = No
     image = sandbox.fixture_images.get("image") if everything and sources else None
     if not (isinstance(image, fixture_image.Image) and image.fits(key, instant)):
         image = None
-    # A broken file fails before anything changes; files an image was made of were read.
+    # A broken file fails before anything changes (an image fits only files parsed before).
     documents = [] if image is not None else _parsed(sources)
     with sandbox.db.write(keys_at_commit=everything) as session:
         removed = wipe(session, provider, tenant)
