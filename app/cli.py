@@ -12,8 +12,6 @@ import argparse
 import gc
 import os
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -265,6 +263,9 @@ def add_health(sub: Subparsers) -> None:
 
 
 def run_health(ns: argparse.Namespace) -> int:
+    import urllib.error  # here, not at the top: it weighs on `serve`'s start-up
+    import urllib.request
+
     base = ns.url or f"http://127.0.0.1:{env('port') or '8080'}"
     request = urllib.request.Request(base.rstrip("/") + "/_sandbox/health")
     if ns.control_token:

@@ -73,6 +73,9 @@ def config_for(application: Any, settings: Settings) -> uvicorn.Config:
         timeout_keep_alive=int(max(1, settings.keep_alive_timeout)),
         limit_concurrency=settings.limit_concurrency,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        # The sandbox serves no WebSocket route: without a WebSocket protocol uvicorn need not
+        # import a WebSocket library at start.
+        ws="none",
     )
 
 

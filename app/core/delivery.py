@@ -26,7 +26,7 @@ from .clock import iso_utc
 from .db import Database
 from .targets import InvalidTarget, OwnEndpoints
 
-if TYPE_CHECKING:  # httpx is imported when the worker starts: it weighs on start-up time
+if TYPE_CHECKING:  # httpx is imported when the first delivery is due (see `_http`)
     import httpx
 
 log = logging.getLogger("invoice_sandbox.webhooks")
@@ -68,6 +68,7 @@ class DeliveryWorker:
         self._task: asyncio.Task[None] | None = None
         self._busy: dict[str, asyncio.Task[None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: httpx.AsyncClient | None = None
         self._pruned_at = 0.0
         self._stopping = False
 
@@ -90,21 +91,29 @@ class DeliveryWorker:
             self._loop.call_soon_threadsafe(self._wake.set)
 
     async def _run(self) -> None:
-        import httpx
+        try:
+            while not self._stopping:
+                try:
+                    await self._dispatch()
+                except Exception:  # keep the worker alive whatever one round does
+                    log.exception("delivery round failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=POLL_SECONDS)
+                self._wake.clear()
+        finally:  # the client stays open until the sends using it are over
+            await self._end_sends()
+            if self._client is not None:
+                await self._client.aclose()
 
-        async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False,
-                                     trust_env=False) as client:
-            try:
-                while not self._stopping:
-                    try:
-                        await self._dispatch(client)
-                    except Exception:  # keep the worker alive whatever one round does
-                        log.exception("delivery round failed")
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=POLL_SECONDS)
-                    self._wake.clear()
-            finally:  # the client stays open until the sends using it are over
-                await self._end_sends()
+    def _http(self) -> httpx.AsyncClient:
+        """The HTTP client, made when the first delivery is due: importing httpx at start would
+        delay the first answer of a server that may never deliver anything."""
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False,
+                                             trust_env=False)
+        return self._client
 
     async def _end_sends(self) -> None:
         sending = list(self._busy.values())
@@ -115,14 +124,14 @@ class DeliveryWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _dispatch(self, client: httpx.AsyncClient) -> None:
+    async def _dispatch(self) -> None:
         free = MAX_TARGETS - len(self._busy)
         if free > 0:
             targets = await asyncio.to_thread(self._due_targets, free + len(self._busy))
             for target in targets:
                 if target in self._busy or len(self._busy) >= MAX_TARGETS:
                     continue
-                task = asyncio.create_task(self._drain(client, target))
+                task = asyncio.create_task(self._drain(self._http(), target))
                 self._busy[target] = task
                 task.add_done_callback(functools.partial(self._done, target))
         if time.monotonic() - self._pruned_at > PRUNE_EVERY_SECONDS:

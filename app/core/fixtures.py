@@ -6,16 +6,22 @@ core commands, so seeded invoices obey the same rules and computations as API-ma
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
+from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, col, delete, select
+from sqlalchemy import Table
+from sqlmodel import Session, SQLModel, col, delete, select
 
-from . import background
-from .db import restart_ids
+from . import background, fixture_image
+from .clock import SandboxClock
+from .db import Tx, restart_ids, sql
 from .sandbox import Sandbox
+from .state import StateStore, forget_snapshot
 from .tables import (
     AccessToken,
     Customer,
@@ -51,8 +57,8 @@ def fixture_files(directory: Path | None) -> dict[str, Path]:
     return {path.stem: path for path in sorted(directory.glob("*.toml"))}
 
 
-def _documents(sandbox: Sandbox, provider: str | None) -> list[tuple[str, Any, Any]]:
-    """(provider, loader, parsed document) of every fixture file, or of one provider's."""
+def _sources(sandbox: Sandbox, provider: str | None) -> list[tuple[str, Any, str]]:
+    """(provider, loader, text) of every fixture file, or of one provider's."""
     found = []
     for name, path in fixture_files(sandbox.fixtures_dir).items():
         if provider is not None and name != provider:
@@ -61,11 +67,27 @@ def _documents(sandbox: Sandbox, provider: str | None) -> list[tuple[str, Any, A
         if loader is None:
             raise FixtureError(f"{path.name}: no provider named {name!r}")
         try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
             raise FixtureError(f"{path.name}: {exc}") from exc
-        found.append((name, loader, document))
+        found.append((name, loader, text))
     return found
+
+
+def _parsed(sources: list[tuple[str, Any, str]]) -> list[tuple[str, Any, Any]]:
+    """(provider, loader, parsed document) of each source."""
+    found = []
+    for name, loader, text in sources:
+        try:
+            found.append((name, loader, tomllib.loads(text)))
+        except tomllib.TOMLDecodeError as exc:
+            raise FixtureError(f"{name}.toml: {exc}") from exc
+    return found
+
+
+def _documents(sandbox: Sandbox, provider: str | None) -> list[tuple[str, Any, Any]]:
+    """(provider, loader, parsed document) of every fixture file, or of one provider's."""
+    return _parsed(_sources(sandbox, provider))
 
 
 def _run(sandbox: Sandbox, session: Session, name: str, loader: Any, document: Any,
@@ -76,16 +98,6 @@ def _run(sandbox: Sandbox, session: Session, name: str, loader: Any, document: A
         raise
     except Exception as exc:
         raise FixtureError(f"{name}.toml: {exc}") from exc
-
-
-def load(sandbox: Sandbox, provider: str | None = None, tenant: str | None = None) -> list[str]:
-    """Load every fixture file (or one provider's), optionally one tenant; returns providers."""
-    loaded = []
-    for name, loader, document in _documents(sandbox, provider):
-        with sandbox.db.write() as session:
-            _run(sandbox, session, name, loader, document, tenant)
-        loaded.append(name)
-    return loaded
 
 
 def seed_if_empty(sandbox: Sandbox) -> bool:
@@ -106,6 +118,7 @@ _TENANT_OWNED = (IdempotencyRecord, AccessToken, InvoiceEvent, InvoiceItem, Paym
 
 def wipe(session: Session, provider: str | None = None, tenant: str | None = None) -> int:
     """Delete tenants (all, one provider's, or one by key) and everything they own."""
+    everything = provider is None and tenant is None
     stmt = select(Tenant.id)
     if provider is not None:
         stmt = stmt.where(col(Tenant.provider) == provider)
@@ -113,24 +126,111 @@ def wipe(session: Session, provider: str | None = None, tenant: str | None = Non
         stmt = stmt.where(col(Tenant.key) == tenant)
     ids = [i for i in session.exec(stmt).all() if i is not None]
     # A reset is a new epoch: the wiped tenants' queued deliveries and jobs are dropped.
-    background.on_reset(session, None if provider is None and tenant is None else ids)
-    if ids:
-        for model in _TENANT_OWNED:
-            session.exec(delete(model).where(col(model.tenant_id).in_(ids)))
+    background.on_reset(session, None if everything else ids)
+    if everything and ids:
+        # No WHERE: SQLite empties each table at once (its foreign keys checked at commit,
+        # see `reset`) rather than row by row through every index.
+        for model in (*_TENANT_OWNED, Tenant):
+            session.exec(delete(model))
+    elif ids:
+        for owned in _TENANT_OWNED:
+            session.exec(delete(owned).where(col(owned.tenant_id).in_(ids)))
         session.exec(delete(Tenant).where(col(Tenant.id).in_(ids)))
     restart_ids(session)
     return len(ids)
 
 
 def reset(sandbox: Sandbox, provider: str | None = None, tenant: str | None = None) -> int:
-    with sandbox.db.write() as session:
+    """Wipe state (all, one provider's or one tenant's) and reload the fixtures, as one
+    transaction: other connections see the old state until it commits, then the new one,
+    never the wiped state in between (or anything of a reset that failed)."""
+    everything = provider is None and tenant is None
+    sources = _sources(sandbox, provider)
+    # A full reset at one instant: the wall clock's whole second (the reset sets the clock back
+    # to it), so that two loads differ by whole seconds (see `fixture_image`).
+    instant = datetime.now(UTC).replace(microsecond=0)
+    key = tuple((name, text) for name, _, text in sources)
+    image = sandbox.fixture_images.get("image") if everything and sources else None
+    if not (isinstance(image, fixture_image.Image) and image.fits(key, instant)):
+        image = None
+    # A broken file fails before anything changes (an image fits only files parsed before).
+    documents = [] if image is not None else _parsed(sources)
+    with sandbox.db.write(keys_at_commit=everything) as session:
         removed = wipe(session, provider, tenant)
         # Services with state of their own (journal, fault rules, throttle windows) clear it
         # on this event, in this transaction.
         sandbox.hooks.emit("reset", "sandbox", session, only_provider=provider, only_tenant=tenant)
-        if provider is None and tenant is None:
+        if everything:
             sandbox.clock.reset(session)
         sandbox.state.bump(session)  # every process drops what it cached
+        if image is not None:
+            image.replay(sql(session), instant)
+            restart_ids(session)
+        elif everything and documents:
+            _load_all(sandbox, session, documents, key, instant)
+        else:
+            # The loaders read the clock as this transaction has it.
+            loading = replace(sandbox, clock=TransactionClock(sandbox.clock.store, session))
+            for name, loader, document in documents:
+                _run(loading, session, name, loader, document, tenant)
     sandbox.tenants.forget()
-    load(sandbox, provider, tenant)
+    forget_snapshot()  # the request that reset reads the new state row if it reads again
     return removed
+
+
+def _load_all(sandbox: Sandbox, session: Session, documents: list[tuple[str, Any, Any]],
+              key: Any, instant: datetime) -> None:
+    """A full reset's fixtures, loaded at `instant`; with the previous full reset's load, an
+    image for the next ones (see `fixture_image`)."""
+    owned = _owned_tables()
+    before = fixture_image.counts(sql(session), owned)
+    loading = replace(sandbox, clock=FixedClock(sandbox.clock.store, instant))
+    for name, loader, document in documents:
+        _run(loading, session, name, loader, document, None)
+    conn = sql(session)
+    images = sandbox.fixture_images
+    images.pop("image", None)
+    load = fixture_image.Load(key, instant, fixture_image.capture(conn, owned),
+                              fixture_image.counts(conn, owned) == before)
+    earlier, images["load"] = images.get("load"), load
+    if isinstance(earlier, fixture_image.Load):
+        with contextlib.suppress(fixture_image.Unexplained):  # no image: loads go on
+            images["image"] = fixture_image.Image.of(earlier, load, owned)
+
+
+def _owned_tables() -> list[Table]:
+    names = {m.__tablename__ for m in (*_TENANT_OWNED, Tenant)}
+    return [t for t in SQLModel.metadata.sorted_tables if t.name in names]
+
+
+class FixedClock(SandboxClock):
+    """The sandbox clock stopped at one instant, for the loaders of a full reset."""
+
+    def __init__(self, store: StateStore, instant: datetime) -> None:
+        super().__init__(store)
+        self._instant = instant
+
+    def now(self) -> datetime:
+        return self._instant
+
+    @property
+    def frozen(self) -> bool:
+        return False
+
+
+class TransactionClock(SandboxClock):
+    """The sandbox clock as read inside one write transaction, before it commits."""
+
+    def __init__(self, store: StateStore, tx: Tx) -> None:
+        super().__init__(store)
+        self._tx = tx
+
+    def now(self) -> datetime:
+        snapshot = self.store.lock(self._tx)
+        if snapshot.frozen_at is not None:
+            return snapshot.frozen_at
+        return datetime.now(UTC) + snapshot.offset
+
+    @property
+    def frozen(self) -> bool:
+        return self.store.lock(self._tx).frozen_at is not None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
 from ..core import fixtures, invoices, webhooks
@@ -43,7 +44,9 @@ def build_router(sandbox: Sandbox, providers: list[str]) -> APIRouter:
         if provider is not None and provider not in providers:
             return control_error(400, "unknown_provider", f"no provider named {provider!r}")
         try:
-            removed = fixtures.reset(sandbox, provider, tenant)
+            # Off the event loop: other requests go on being served meanwhile, and see the
+            # old state until the reset commits.
+            removed = await run_in_threadpool(fixtures.reset, sandbox, provider, tenant)
         except fixtures.FixtureError as exc:
             return control_error(500, "fixtures", str(exc))
         return json_response({"status": "ok", "provider": provider, "tenant": tenant,
