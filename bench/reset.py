@@ -125,9 +125,7 @@ def part_start(args: argparse.Namespace) -> dict[str, Any]:
 def part_reset(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-reset-") as tmp, \
             bench.started_server(args.server_cmd, [], Path(tmp), 60.0) as server:
-        for i in range(3):  # warm up: statements compiled, caches filled, the image made
-            if i:
-                time.sleep(1.0)  # (two loads at two instants, see core.fixture_image)
+        for _ in range(3):  # warm up: statements compiled, caches filled
             _reset(server)
         cpu0 = bench.tree_cpu_s(server.pid)
         times = [_ms(_reset(server)) for _ in range(args.resets)]
@@ -230,9 +228,7 @@ def profile(args: argparse.Namespace) -> None:
     db = folder / "inproc.sqlite"
     app = create_app(Settings(db=str(db)))
     sandbox = app.state.sandbox
-    for i in range(3):
-        if i:
-            time.sleep(1.0)  # two loads at two instants make the image (core.fixture_image)
+    for _ in range(3):  # warm up: statements compiled, caches filled
         fixtures.reset(sandbox)
     profiler = cProfile.Profile()
     count = args.resets if args.cprofile == "fixtures" else 1

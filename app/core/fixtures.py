@@ -6,7 +6,6 @@ core commands, so seeded invoices obey the same rules and computations as API-ma
 
 from __future__ import annotations
 
-import contextlib
 import tomllib
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -14,12 +13,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table
-from sqlmodel import Session, SQLModel, col, delete, select
+from sqlmodel import Session, col, delete, select
 
-from . import background, fixture_image
+from . import background
 from .clock import SandboxClock
-from .db import Tx, restart_ids, sql
+from .db import Tx, restart_ids
 from .sandbox import Sandbox
 from .state import StateStore, forget_snapshot
 from .tables import (
@@ -145,16 +143,7 @@ def reset(sandbox: Sandbox, provider: str | None = None, tenant: str | None = No
     transaction: other connections see the old state until it commits, then the new one,
     never the wiped state in between (or anything of a reset that failed)."""
     everything = provider is None and tenant is None
-    sources = _sources(sandbox, provider)
-    # A full reset at one instant: the wall clock's whole second (the reset sets the clock back
-    # to it), so that two loads differ by whole seconds (see `fixture_image`).
-    instant = datetime.now(UTC).replace(microsecond=0)
-    key = tuple((name, text) for name, _, text in sources)
-    image = sandbox.fixture_images.get("image") if everything and sources else None
-    if not (isinstance(image, fixture_image.Image) and image.fits(key, instant)):
-        image = None
-    # A broken file fails before anything changes (an image fits only files parsed before).
-    documents = [] if image is not None else _parsed(sources)
+    documents = _documents(sandbox, provider)  # a broken file fails before anything changes
     with sandbox.db.write(keys_at_commit=everything) as session:
         removed = wipe(session, provider, tenant)
         # Services with state of their own (journal, fault rules, throttle windows) clear it
@@ -163,59 +152,13 @@ def reset(sandbox: Sandbox, provider: str | None = None, tenant: str | None = No
         if everything:
             sandbox.clock.reset(session)
         sandbox.state.bump(session)  # every process drops what it cached
-        if image is not None:
-            image.replay(sql(session), instant)
-            restart_ids(session)
-        elif everything and documents:
-            _load_all(sandbox, session, documents, key, instant)
-        else:
-            # The loaders read the clock as this transaction has it.
-            loading = replace(sandbox, clock=TransactionClock(sandbox.clock.store, session))
-            for name, loader, document in documents:
-                _run(loading, session, name, loader, document, tenant)
+        # The loaders read the clock as this transaction has it.
+        loading = replace(sandbox, clock=TransactionClock(sandbox.clock.store, session))
+        for name, loader, document in documents:
+            _run(loading, session, name, loader, document, tenant)
     sandbox.tenants.forget()
     forget_snapshot()  # the request that reset reads the new state row if it reads again
     return removed
-
-
-def _load_all(sandbox: Sandbox, session: Session, documents: list[tuple[str, Any, Any]],
-              key: Any, instant: datetime) -> None:
-    """A full reset's fixtures, loaded at `instant`; with the previous full reset's load, an
-    image for the next ones (see `fixture_image`)."""
-    owned = _owned_tables()
-    before = fixture_image.counts(sql(session), owned)
-    loading = replace(sandbox, clock=FixedClock(sandbox.clock.store, instant))
-    for name, loader, document in documents:
-        _run(loading, session, name, loader, document, None)
-    conn = sql(session)
-    images = sandbox.fixture_images
-    images.pop("image", None)
-    load = fixture_image.Load(key, instant, fixture_image.capture(conn, owned),
-                              fixture_image.counts(conn, owned) == before)
-    earlier, images["load"] = images.get("load"), load
-    if isinstance(earlier, fixture_image.Load):
-        with contextlib.suppress(fixture_image.Unexplained):  # no image: loads go on
-            images["image"] = fixture_image.Image.of(earlier, load, owned)
-
-
-def _owned_tables() -> list[Table]:
-    names = {m.__tablename__ for m in (*_TENANT_OWNED, Tenant)}
-    return [t for t in SQLModel.metadata.sorted_tables if t.name in names]
-
-
-class FixedClock(SandboxClock):
-    """The sandbox clock stopped at one instant, for the loaders of a full reset."""
-
-    def __init__(self, store: StateStore, instant: datetime) -> None:
-        super().__init__(store)
-        self._instant = instant
-
-    def now(self) -> datetime:
-        return self._instant
-
-    @property
-    def frozen(self) -> bool:
-        return False
 
 
 class TransactionClock(SandboxClock):

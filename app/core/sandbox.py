@@ -37,8 +37,6 @@ class Sandbox:
     # Durable jobs by kind, registered by the providers that promise them.
     job_handlers: dict[str, JobHandler] = field(default_factory=dict)
     worker: Background | None = None  # set while the app runs (its lifespan)
-    # What full resets loaded, and the rows later ones replay (see core.fixture_image).
-    fixture_images: dict[str, Any] = field(default_factory=dict)
 
     def link(self, path: str) -> str:
         return self.public_url.rstrip("/") + path
