@@ -2,8 +2,8 @@
 
 Entries already stored keep answered_us 0 and their id order.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005'
-down_revision: str | None = '0004'
+revision = '0006'
+down_revision: str | None = '0005'
 branch_labels = None
 depends_on = None
 
