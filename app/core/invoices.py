@@ -20,7 +20,16 @@ from .clock import iso_utc
 from .db import Tx, sql
 from .errors import NotFound, RuleViolation, TransitionRefused
 from .lifecycles import LIFECYCLES
-from .query import Filter, Page, Sort, fetch, invoice_scope, payment_scope, run
+from .query import (
+    Filter,
+    Page,
+    Sort,
+    count_invoices,
+    fetch,
+    invoice_scope,
+    payment_scope,
+    run,
+)
 from .rows import InvoiceRow, PaymentRow
 from .tables import Invoice, InvoiceEvent, InvoiceItem, Payment, Tenant
 
@@ -134,8 +143,9 @@ def list_invoices(
     page: Page | None = None,
 ) -> tuple[list[Invoice], int]:
     expire_due(session, now, tenant_id=tenant_id)
-    return run(session, Invoice, invoice_scope(tenant_id), filters or [], sort or [],
-               page or Page())
+    rows = fetch(session, Invoice, invoice_scope(tenant_id), filters or [], sort or [],
+                 page or Page())
+    return rows, count_invoices(session, tenant_id, filters or [])
 
 
 def page_of_invoices(
