@@ -26,6 +26,7 @@ from .query import (
     Sort,
     count_invoices,
     fetch,
+    fetch_rows,
     invoice_scope,
     payment_scope,
     run,
@@ -148,6 +149,19 @@ def list_invoices(
     return rows, count_invoices(session, tenant_id, filters or [])
 
 
+def list_invoice_rows(
+    session: Session,
+    tenant_id: int,
+    now: datetime,
+    filters: list[Filter] | None = None,
+    sort: list[Sort] | None = None,
+    page: Page | None = None,
+) -> tuple[list[InvoiceRow], int]:
+    """`list_invoices` as plain rows, for lists that only show them."""
+    rows = page_of_invoices(session, tenant_id, now, filters, sort, page)
+    return rows, count_invoices(session, tenant_id, filters or [])
+
+
 def page_of_invoices(
     session: Session,
     tenant_id: int,
@@ -155,11 +169,11 @@ def page_of_invoices(
     filters: list[Filter] | None = None,
     sort: list[Sort] | None = None,
     page: Page | None = None,
-) -> list[Invoice]:
-    """`list_invoices` without the total, for lists that do not show one."""
+) -> list[InvoiceRow]:
+    """`list_invoice_rows` without the total, for lists that do not show one."""
     expire_due(session, now, tenant_id=tenant_id)
-    return fetch(session, Invoice, invoice_scope(tenant_id), filters or [], sort or [],
-                 page or Page())
+    return fetch_rows(session, invoice_scope(tenant_id), filters or [], sort or [],
+                      page or Page())
 
 
 def edit_invoice(

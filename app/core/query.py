@@ -7,14 +7,17 @@ raise `QueryError`, which each provider reports in its own error shape.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, or_
+import orjson
+from sqlalchemy import JSON, ColumnElement, Text, bindparam, func, or_, type_coerce
 from sqlmodel import Session, SQLModel, col, select
 
 from .db import sql
+from .rows import InvoiceRow
 from .tables import Invoice, InvoiceCount, InvoiceEvent, Payment
 
 OPERATORS = ("EQ", "NE", "GT", "GE", "LT", "LE", "LIKE", "IN", "BETWEEN", "IS_NULL", "IS_NOT_NULL")
@@ -125,9 +128,53 @@ def fetch(
     return _fetch(session, model, scope + [_condition(model, f) for f in filters], sort, page)
 
 
+def fetch_rows(session: Session, scope: list[ColumnElement[bool]], filters: list[Filter],
+               sort: list[Sort], page: Page) -> list[InvoiceRow]:
+    """`fetch` of invoices as plain rows, for pages that only show them: one SQL statement
+    and a tuple per row, without ORM instances (several times the cost of the SQL itself)."""
+    conditions = scope + [_condition(Invoice, f) for f in filters]
+    stmt = _paged(select(*_ROW_COLUMNS).where(*conditions), Invoice, sort, page)
+    return [_row(list(found)) for found in sql(session).execute(stmt).all()]
+
+
+_INVOICES: Any = Invoice.__table__  # type: ignore[attr-defined]
+# The JSON columns come as their text and are decoded by `_json`: orjson is several times
+# faster than the json module that the column type calls.
+_ROW_COLUMNS = [type_coerce(c, Text).label(c.name) if isinstance(c.type, JSON) else c
+                for c in _INVOICES.columns]
+_STAMPS = [c.name for c in _INVOICES.columns].index("stamps")
+_ATTRS = [c.name for c in _INVOICES.columns].index("attrs")
+assert _ATTRS == _STAMPS + 1
+# orjson turns integers beyond 64 bits (20 digits or more) into floats; text with a run of 20
+# digits goes to the json module, which keeps them as the column type would. Found by mapping
+# every digit to 9 and searching bytes, several times faster than a regular expression.
+_NINES = bytes.maketrans(b"0123456789", b"9" * 10)
+_LONG_RUN = b"9" * 20
+
+
+def _row(values: list[Any]) -> InvoiceRow:
+    values[_STAMPS] = _json(values[_STAMPS])
+    values[_ATTRS] = _json(values[_ATTRS])
+    return InvoiceRow(*values)
+
+
+def _json(value: Any) -> Any:
+    if not isinstance(value, str):  # decoded by the driver already (PostgreSQL)
+        return value
+    if _LONG_RUN not in value.encode().translate(_NINES):
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:  # NaN and Infinity, which the json module accepts
+            pass
+    return json.loads(value)
+
+
 def _fetch(session: Session, model: type[SQLModel], conditions: list[ColumnElement[bool]],
            sort: list[Sort], page: Page) -> list[Any]:
-    stmt = select(model).where(*conditions)
+    return list(session.exec(_paged(select(model).where(*conditions), model, sort, page)).all())
+
+
+def _paged(stmt: Any, model: type[SQLModel], sort: list[Sort], page: Page) -> Any:
     for key in sort:
         column = _column(model, key.field)
         # Nulls sort as the smallest value (SQLite's order), spelled out for PostgreSQL,
@@ -141,7 +188,7 @@ def _fetch(session: Session, model: type[SQLModel], conditions: list[ColumnEleme
         stmt = stmt.offset(page.offset)
     if page.limit is not None:
         stmt = stmt.limit(page.limit)
-    return list(session.exec(stmt).all())
+    return stmt
 
 
 # Built once (see `rows`): a tenant's counted invoices per status, a handful of rows.
