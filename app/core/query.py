@@ -14,11 +14,12 @@ from typing import Any
 
 import orjson
 from sqlalchemy import JSON, ColumnElement, Text, bindparam, func, or_, type_coerce
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
 from .db import sql
 from .rows import InvoiceRow
-from .tables import Invoice, InvoiceCount, InvoiceEvent, Payment
+from .tables import Invoice, InvoiceCount, InvoiceEvent, Payment, Tenant
 
 OPERATORS = ("EQ", "NE", "GT", "GE", "LT", "LE", "LIKE", "IN", "BETWEEN", "IS_NULL", "IS_NOT_NULL")
 
@@ -137,7 +138,16 @@ def fetch_rows(session: Session, scope: list[ColumnElement[bool]], filters: list
     return [_row(list(found)) for found in sql(session).execute(stmt).all()]
 
 
+def fetch_rows_with_key(session: Session, ids: list[int]) -> list[tuple[InvoiceRow, str]]:
+    """These invoices as plain rows, each with its tenant's key, in no particular order."""
+    stmt = (sa_select(*_ROW_COLUMNS, _TENANT_KEY)
+            .join(Tenant, col(Invoice.tenant_id) == col(Tenant.id))
+            .where(col(Invoice.id).in_(ids)))
+    return [(_row(list(found[:-1])), found[-1]) for found in sql(session).execute(stmt).all()]
+
+
 _INVOICES: Any = Invoice.__table__  # type: ignore[attr-defined]
+_TENANT_KEY: Any = Tenant.__table__.c.key  # type: ignore[attr-defined]
 # The JSON columns come as their text and are decoded by `_json`: orjson is several times
 # faster than the json module that the column type calls.
 _ROW_COLUMNS = [type_coerce(c, Text).label(c.name) if isinstance(c.type, JSON) else c

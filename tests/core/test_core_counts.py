@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from invoice_sandbox.core.db import Database
 from invoice_sandbox.core.tables import Invoice, InvoiceCount
 from invoice_sandbox.main import create_app
+from invoice_sandbox.sandbox.dashboard import InvoicePage
 from invoice_sandbox.settings import Settings
 from sandbox_databases import TEST_PG, bare_db, run_script
 from sqlalchemy import func, select
@@ -56,6 +57,16 @@ def maast_totals(http: TestClient) -> None:
         assert listing["totalRecords"] == len(listing["data"]), query
 
 
+def dashboard_totals(http: TestClient) -> None:
+    """The dashboard's totals, from the counts, equal the rows it lists; its page has exactly
+    the shape its schema declares (it is serialised without the model)."""
+    for params in ({}, {"provider": "maast"}, {"status": "outstanding"}, {"tenant": "demoMerchant"},
+                   {"provider": "payone", "status": "NEW"}, {"q": "DEMO"}):
+        page = ok(http.get("/_sandbox/invoices", params={**params, "per_page": 200}))
+        assert page["total"] == len(page["invoices"]), params
+        assert InvoicePage.model_validate(page).model_dump(mode="json") == page
+
+
 def test_counts_follow_creates_status_changes_and_deletes(demo_client: TestClient) -> None:
     http = demo_client
     assert counts_hold(http)
@@ -74,6 +85,7 @@ def test_counts_follow_creates_status_changes_and_deletes(demo_client: TestClien
     ok(http.delete(f"/platform/invoice/{made[1]}/cancel", headers=MAAST))
     counts_hold(http)
     maast_totals(http)
+    dashboard_totals(http)
     harvest = [row["invoices"]["id"] for row in ok(http.get("/invoices", headers=HARVEST))]
     assert http.delete(f"/invoices/{harvest[0]}", headers=HARVEST).status_code == 200
     counts_hold(http)
@@ -109,6 +121,7 @@ def test_counts_survive_resets_and_snapshot_restores(demo_client: TestClient,
     # the fixtures again (a narrowed reset gives the tenant a new id)
     assert sorted(counts_hold(http).values()) == sorted(start.values())
     maast_totals(http)
+    dashboard_totals(http)
     ok(http.post("/platform/invoice", headers=MAAST,
                  json={**NEW_MAAST, "invoice_number": "AFTER-RESET"}))
     counts_hold(http)
