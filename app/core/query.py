@@ -8,6 +8,7 @@ raise `QueryError`, which each provider reports in its own error shape.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -63,20 +64,23 @@ _FIELDS: dict[type[SQLModel], tuple[str, ...]] = {
 
 def balance() -> Any:
     """The invoice's balance as SQL, spelt as its indexes are (`tables`)."""
-    return col(Invoice.total_minor) - col(Invoice.paid_minor)
+    table: Any = Invoice.__table__  # type: ignore[attr-defined]
+    return table.c.total_minor - table.c.paid_minor
 
 
+# Filters and sorts are built on the tables' columns: the same SQL as through the mapped
+# attributes, at a fraction of the cost of building it (a list builds several per request).
 def _column(model: type[SQLModel], name: str) -> Any:
+    table: Any = model.__table__  # type: ignore[attr-defined]
     if model is Invoice and name == "balance_minor":
         return balance()
     if name.startswith("attrs."):
-        attrs: Any = model.attrs  # type: ignore[attr-defined]
-        return attrs[name.removeprefix("attrs.")].as_string()
+        return table.c.attrs[name.removeprefix("attrs.")].as_string()
     if model is Invoice and name.startswith("stamps."):
-        return col(Invoice.stamps)[name.removeprefix("stamps.")].as_string()
+        return table.c.stamps[name.removeprefix("stamps.")].as_string()
     if name not in _FIELDS[model]:
         raise QueryError(f"unknown field {name}")
-    return getattr(model, name)
+    return table.c[name]
 
 
 def _condition(model: type[SQLModel], flt: Filter) -> ColumnElement[bool]:
@@ -96,11 +100,11 @@ def _condition(model: type[SQLModel], flt: Filter) -> ColumnElement[bool]:
     if op == "LIKE":
         # Case-insensitive on every engine, as SQLite's LIKE is (PostgreSQL's is not).
         return column.ilike(value)  # type: ignore[no-any-return]
-    comparisons = {
-        "EQ": column == value, "NE": or_(column != value, column.is_(None)),
-        "GT": column > value, "GE": column >= value, "LT": column < value, "LE": column <= value,
-    }
-    return comparisons[op]  # type: ignore[no-any-return]
+    if op == "NE":
+        return or_(column != value, column.is_(None))
+    comparisons = {"EQ": operator.eq, "GT": operator.gt, "GE": operator.ge, "LT": operator.lt,
+                   "LE": operator.le}
+    return comparisons[op](column, value)  # type: ignore[no-any-return]
 
 
 def run(
@@ -192,7 +196,7 @@ def _paged(stmt: Any, model: type[SQLModel], sort: list[Sort], page: Page) -> An
         stmt = stmt.order_by(column.desc().nulls_last() if key.descending
                              else column.asc().nulls_first())
     # Ties break on id, in the direction of the main sort, so pages never overlap.
-    ident: Any = model.id  # type: ignore[attr-defined]
+    ident: Any = model.__table__.c.id  # type: ignore[attr-defined]
     stmt = stmt.order_by(ident.desc() if any(s.descending for s in sort) else ident.asc())
     if page.offset:
         stmt = stmt.offset(page.offset)
@@ -236,7 +240,7 @@ def count_invoices(session: Session, tenant_id: int, filters: list[Filter]) -> i
 
 
 def invoice_scope(tenant_id: int) -> list[ColumnElement[bool]]:
-    return [col(Invoice.tenant_id) == tenant_id]
+    return [_INVOICES.c.tenant_id == tenant_id]
 
 
 def payment_scope(tenant_id: int, invoice_id: int | None = None) -> list[ColumnElement[bool]]:
