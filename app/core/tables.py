@@ -100,6 +100,8 @@ class Invoice(SQLModel, table=True):
         # List pages in sort order without sorting the tenant (id breaks ties on every engine).
         Index("ix_invoices_tenant_number", "tenant_id", "number", "id"),
         Index("ix_invoices_tenant_created", "tenant_id", "created_at", "id"),
+        # Harvest's default order: issue date, latest first.
+        Index("ix_invoices_tenant_issued", "tenant_id", "issue_date", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
