@@ -1,5 +1,6 @@
 """Benchmark of list pages as a tenant grows: p50 and requests/s of the same list queries with
-one Maast tenant (and one Harvest account) holding 1k, 10k and 100k invoices.
+one tenant of each provider (Maast, Harvest, PayOne, TransportOne) holding 1k, 10k and 100k
+invoices each.
 
     python -m bench.lists                        # sizes 1000,10000,100000, 3 s per query
     python -m bench.lists --sizes 1000,10000 -d 2 -c 4 --json
@@ -23,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as `python bench/lists.py`
@@ -32,12 +34,18 @@ from bench import run as bench  # noqa: E402
 
 MAAST_KEY = "bench-lists"
 HARVEST_USER = "lists@bench.example"
+PAYONE_MERCHANT = "benchLists"
+T1_TENANT = "bench-lists"
+T1_BILLING = "/tms/api/v1/billing"
+# PayOne's API has no list: its invoices are listed by the dashboard's table.
 QUERIES = {
     "maast balance page": "/platform/invoice?count=50&order_on=amt_balance&order_by=desc"
                           "&filter=status,EQ,OUTSTANDING",
     "maast default page": "/platform/invoice?count=10",
     "harvest page": "/invoices?page=1",
+    "transportone page": f"{T1_BILLING}/shipper/invoice?state=SUBMITTED&size=50",
     "dashboard table": "/_sandbox/invoices",
+    "dashboard payone": "/_sandbox/invoices?provider=payone&status=NEW",
 }
 HARVEST_INVOICE = (b'<invoice>\n  <client-id type="integer">46066</client-id>\n'
                    b"  <csv-line-items>\nkind,description,quantity,unit_price,amount,taxed,"
@@ -54,6 +62,7 @@ HEADERS = {
     "harvest": {"Authorization": _basic(HARVEST_USER, "bench"), "Accept": "application/json",
                 "Content-Type": "application/xml"},
     "dashboard": {},
+    "transportone": {},  # its access token is added once the tenant exists (`templates`)
 }
 
 
@@ -78,6 +87,25 @@ def templates(server: bench.Server) -> None:
         if i == 0:
             _call(server, "POST", f"/platform/invoice/{data['invoice_id']}/send", maast, b"{}")
     _call(server, "POST", "/invoices", HEADERS["harvest"], HARVEST_INVOICE)
+    payone = {"merchantID": PAYONE_MERCHANT, "authenticationToken": "YmVuY2gtbGlzdHM=",
+              "invoicesDetails": [{"invoiceID": "BENCH-1", "amount": "100", "currency": "682",
+                                   "paymentDescription": "Bench", "customerID": "CUST-1",
+                                   "language": "en", "expiryperiod": "3D"}]}
+    _call(server, "POST", "/URL2PayAdminWeb/rest/InvoicesService/createInvoice",
+          {"Content-Type": "application/x-www-form-urlencoded"},
+          urlencode({"invoices": json.dumps(payone)}).encode())
+    login = json.loads(_call(server, "POST", "/core/api/v1/aaa/auth/client-credentials",
+                             {"x-coreos-tid": T1_TENANT, "Content-Type": "application/json"},
+                             b'{"clientId": "bench", "clientSecret": "bench"}'))
+    HEADERS["transportone"] = {"x-coreos-access": login["data"]["accessToken"],
+                               "x-coreos-tid": T1_TENANT}
+    for state in ("SUBMITTED", "DRAFT"):  # copied alternately: half of them submitted
+        body = {"uniqueCode": f"BENCH-{state}", "invoiceNumber": f"NUM-{state}",
+                "transporterId": "TRN-1", "transporterName": "Road Runner", "state": state,
+                "charges": [{"uniqueCode": f"BENCH-{state}-C1", "chargeHead": "Freight",
+                             "chargeType": "EXPENSE", "amount": 1000}]}
+        _call(server, "POST", f"/_sandbox/transportone/{T1_TENANT}/invoices",
+              {"Content-Type": "application/json"}, json.dumps(body).encode())
 
 
 _COPY = """
@@ -96,13 +124,16 @@ FROM n JOIN (SELECT *, row_number() OVER (ORDER BY id) - 1 AS k FROM invoices
 
 def seed(db: Path, size: int, harvest: bool = True) -> float:
     """Copy the templates until the Maast tenant holds `size` invoices (half of them sent)
-    and the Harvest account as many; returns the seconds it took."""
+    and, with `harvest`, the Harvest, PayOne and TransportOne tenants as many (half of
+    TransportOne's submitted); returns the seconds it took."""
     began = time.perf_counter()
     conn = sqlite3.connect(db, timeout=60)
     with conn:
         conn.execute(_COPY, {"count": size - 2, "provider": "maast", "kinds": 2})
         if harvest:
             conn.execute(_COPY, {"count": size - 1, "provider": "harvest", "kinds": 1})
+            conn.execute(_COPY, {"count": size - 1, "provider": "payone", "kinds": 1})
+            conn.execute(_COPY, {"count": size - 2, "provider": "transportone", "kinds": 2})
         # Payments on a third of the Maast invoices, so balances differ from totals; the
         # balance page must order by what is left to pay.
         conn.execute("UPDATE invoices SET paid_minor = total_minor / 2 "

@@ -20,7 +20,17 @@ from .clock import iso_utc
 from .db import Tx, sql
 from .errors import NotFound, RuleViolation, TransitionRefused
 from .lifecycles import LIFECYCLES
-from .query import Filter, Page, Sort, fetch, invoice_scope, payment_scope, run
+from .query import (
+    Filter,
+    Page,
+    Sort,
+    count_invoices,
+    fetch,
+    fetch_rows,
+    invoice_scope,
+    payment_scope,
+    run,
+)
 from .rows import InvoiceRow, PaymentRow
 from .tables import Invoice, InvoiceEvent, InvoiceItem, Payment, Tenant
 
@@ -134,8 +144,22 @@ def list_invoices(
     page: Page | None = None,
 ) -> tuple[list[Invoice], int]:
     expire_due(session, now, tenant_id=tenant_id)
-    return run(session, Invoice, invoice_scope(tenant_id), filters or [], sort or [],
-               page or Page())
+    rows = fetch(session, Invoice, invoice_scope(tenant_id), filters or [], sort or [],
+                 page or Page())
+    return rows, count_invoices(session, tenant_id, filters or [])
+
+
+def list_invoice_rows(
+    session: Session,
+    tenant_id: int,
+    now: datetime,
+    filters: list[Filter] | None = None,
+    sort: list[Sort] | None = None,
+    page: Page | None = None,
+) -> tuple[list[InvoiceRow], int]:
+    """`list_invoices` as plain rows, for lists that only show them."""
+    rows = page_of_invoices(session, tenant_id, now, filters, sort, page)
+    return rows, count_invoices(session, tenant_id, filters or [])
 
 
 def page_of_invoices(
@@ -145,11 +169,11 @@ def page_of_invoices(
     filters: list[Filter] | None = None,
     sort: list[Sort] | None = None,
     page: Page | None = None,
-) -> list[Invoice]:
-    """`list_invoices` without the total, for lists that do not show one."""
+) -> list[InvoiceRow]:
+    """`list_invoice_rows` without the total, for lists that do not show one."""
     expire_due(session, now, tenant_id=tenant_id)
-    return fetch(session, Invoice, invoice_scope(tenant_id), filters or [], sort or [],
-                 page or Page())
+    return fetch_rows(session, invoice_scope(tenant_id), filters or [], sort or [],
+                      page or Page())
 
 
 def edit_invoice(

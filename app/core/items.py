@@ -188,5 +188,5 @@ def sync_total(session: Session, invoice: Invoice, now: datetime) -> int:
     return total
 
 
-def system_total(invoice: Invoice) -> int:
+def system_total(invoice: invoices.AnyInvoice) -> int:
     return int(invoice.attrs.get(SYSTEM_TOTAL, invoice.total_minor))

@@ -16,8 +16,17 @@ from sqlmodel import Session, col, select
 from . import invoices, money
 from .clock import iso_utc
 from .lifecycles import LIFECYCLES
-from .query import balance
-from .tables import Delivery, Invoice, InvoiceEvent, InvoiceItem, Payment, Tenant
+from .query import balance, fetch_rows_with_key
+from .rows import InvoiceRow
+from .tables import (
+    Delivery,
+    Invoice,
+    InvoiceCount,
+    InvoiceEvent,
+    InvoiceItem,
+    Payment,
+    Tenant,
+)
 
 # sort key -> (column, descending); a leading "-" in a request flips the direction
 SORTS = {"created": "created_at", "due": "due_date", "amount": "total_minor",
@@ -155,28 +164,46 @@ def _order(sort: str) -> list[Any]:
             ident.desc() if descending else ident.asc()]
 
 
-def list_invoices(session: Session, query: InvoiceQuery) -> tuple[list[tuple[Invoice, str]], int]:
+def list_invoices(session: Session,
+                  query: InvoiceQuery) -> tuple[list[tuple[InvoiceRow, str]], int]:
     """Invoices of every tenant matching the query, with their tenant's key, and the total."""
     if not 1 <= query.limit <= MAX_PER_PAGE:
         raise BadQuery(f"per_page must be between 1 and {MAX_PER_PAGE}")
     order = _order(query.sort)
     conditions = _conditions(query)
     joined = col(Invoice.tenant_id) == col(Tenant.id)
-    counted = select(func.count()).select_from(Invoice)
-    if query.tenant is not None:
-        counted = counted.join(Tenant, joined)
-    total = session.exec(counted.where(*conditions)).one()
     # Sort and skip over ids alone, then load only the page's rows: sorting whole rows (with
     # their JSON columns) costs several times more on a large table.
     ids = select(Invoice.id).where(*conditions)
     if query.tenant is not None:
         ids = ids.join(Tenant, joined)
-    page = list(session.exec(ids.order_by(*order).offset(query.offset).limit(query.limit)).all())
+    page = [i for i in session.exec(ids.order_by(*order).offset(query.offset)
+                                    .limit(query.limit)).all() if i is not None]
+    total = _total(session, query, conditions, joined)
     if not page:
-        return [], int(total)
-    found = {row.id: (row, key) for row, key in session.exec(
-        select(Invoice, Tenant.key).join(Tenant, joined).where(col(Invoice.id).in_(page))).all()}
-    return [found[i] for i in page if i in found], int(total)
+        return [], total
+    found = {row.id: (row, key) for row, key in fetch_rows_with_key(session, page)}
+    return [found[i] for i in page if i in found], total
+
+
+def _total(session: Session, query: InvoiceQuery, conditions: list[ColumnElement[bool]],
+           joined: ColumnElement[bool]) -> int:
+    """The number of matching invoices: from the counts kept per tenant and status unless the
+    query filters on more than provider, tenant and status (see `tables.InvoiceCount`)."""
+    if query.search or query.changed_since is not None:
+        counted = select(func.count()).select_from(Invoice)
+        if query.tenant is not None:
+            counted = counted.join(Tenant, joined)
+        return int(session.exec(counted.where(*conditions)).one())
+    stmt = (select(func.coalesce(func.sum(InvoiceCount.invoices), 0))
+            .join(Tenant, col(InvoiceCount.tenant_id) == col(Tenant.id)))
+    if query.provider is not None:
+        stmt = stmt.where(col(Tenant.provider) == query.provider)
+    if query.tenant is not None:
+        stmt = stmt.where(col(Tenant.key) == query.tenant)
+    if query.status is not None:
+        stmt = stmt.where(func.lower(col(InvoiceCount.status)) == query.status.lower())
+    return int(session.exec(stmt).one())
 
 
 def invoice_detail(session: Session, provider: str, invoice_id: int) -> InvoiceDetail | None:

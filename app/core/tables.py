@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     Column,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     LargeBinary,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -98,6 +100,8 @@ class Invoice(SQLModel, table=True):
         # List pages in sort order without sorting the tenant (id breaks ties on every engine).
         Index("ix_invoices_tenant_number", "tenant_id", "number", "id"),
         Index("ix_invoices_tenant_created", "tenant_id", "created_at", "id"),
+        # Harvest's default order: issue date, latest first.
+        Index("ix_invoices_tenant_issued", "tenant_id", "issue_date", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -134,6 +138,75 @@ Index("ix_invoices_tenant_balance", _INVOICE.tenant_id,
       _INVOICE.total_minor - _INVOICE.paid_minor, _INVOICE.id)
 Index("ix_invoices_tenant_status_balance", _INVOICE.tenant_id, _INVOICE.status,
       _INVOICE.total_minor - _INVOICE.paid_minor, _INVOICE.id)
+
+
+class InvoiceCount(SQLModel, table=True):
+    """How many invoices a tenant holds in each status, so that a list's total is a read of a
+    few rows rather than a count of every matching invoice.
+
+    Kept by triggers on `invoices` (`INVOICE_COUNT_TRIGGERS`), in the transaction of whatever
+    statement inserts, deletes or moves an invoice: commands, fixtures, resets, snapshot
+    restores and SQL written straight into the database alike. Left out of snapshots: a
+    restore's invoices are counted again as they are inserted. A tenant's rows fall to 0 when
+    its invoices go; a new tenant given the same id starts from those zeros.
+    """
+
+    __tablename__ = "invoice_counts"
+    __table_args__ = {"info": {"snapshot": False}}
+
+    tenant_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    status: str = Field(primary_key=True)
+    invoices: int = _int64(0)
+
+
+# One statement per entry. SQLite has row triggers only; on PostgreSQL inserts and deletes are
+# counted once per statement (a reset or restore of 100k invoices is one grouped update), and
+# a status change per row, only when the status (or tenant) really changed.
+_COUNT_UP = ("INSERT INTO invoice_counts (tenant_id, status, invoices) "
+             "VALUES (NEW.tenant_id, NEW.status, 1) "
+             "ON CONFLICT (tenant_id, status) DO UPDATE SET invoices = invoice_counts.invoices + 1")
+_COUNT_DOWN = ("UPDATE invoice_counts SET invoices = invoices - 1 "
+               "WHERE tenant_id = OLD.tenant_id AND status = OLD.status")
+_MOVED_SQLITE = "OLD.status IS NOT NEW.status OR OLD.tenant_id IS NOT NEW.tenant_id"
+_MOVED_PG = ("OLD.status IS DISTINCT FROM NEW.status "
+             "OR OLD.tenant_id IS DISTINCT FROM NEW.tenant_id")
+INVOICE_COUNT_TRIGGERS = {
+    "sqlite": [
+        f"CREATE TRIGGER invoice_counts_insert AFTER INSERT ON invoices BEGIN {_COUNT_UP}; END",
+        f"CREATE TRIGGER invoice_counts_delete AFTER DELETE ON invoices BEGIN {_COUNT_DOWN}; END",
+        f"CREATE TRIGGER invoice_counts_update AFTER UPDATE OF status, tenant_id ON invoices "
+        f"WHEN {_MOVED_SQLITE} BEGIN {_COUNT_DOWN}; {_COUNT_UP}; END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION invoice_counts_added() RETURNS trigger LANGUAGE plpgsql AS $$"
+        " BEGIN INSERT INTO invoice_counts (tenant_id, status, invoices)"
+        " SELECT tenant_id, status, count(*) FROM added GROUP BY tenant_id, status"
+        " ON CONFLICT (tenant_id, status) DO UPDATE"
+        " SET invoices = invoice_counts.invoices + EXCLUDED.invoices;"
+        " RETURN NULL; END $$",
+        "CREATE OR REPLACE FUNCTION invoice_counts_removed() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN UPDATE invoice_counts AS c SET invoices = c.invoices - r.invoices"
+        " FROM (SELECT tenant_id, status, count(*) AS invoices FROM removed"
+        " GROUP BY tenant_id, status) AS r"
+        " WHERE c.tenant_id = r.tenant_id AND c.status = r.status;"
+        " RETURN NULL; END $$",
+        f"CREATE OR REPLACE FUNCTION invoice_counts_moved() RETURNS trigger LANGUAGE plpgsql AS"
+        f" $$ BEGIN {_COUNT_DOWN}; {_COUNT_UP}; RETURN NULL; END $$",
+        "CREATE TRIGGER invoice_counts_insert AFTER INSERT ON invoices REFERENCING NEW TABLE AS"
+        " added FOR EACH STATEMENT EXECUTE FUNCTION invoice_counts_added()",
+        "CREATE TRIGGER invoice_counts_delete AFTER DELETE ON invoices REFERENCING OLD TABLE AS"
+        " removed FOR EACH STATEMENT EXECUTE FUNCTION invoice_counts_removed()",
+        f"CREATE TRIGGER invoice_counts_update AFTER UPDATE OF status, tenant_id ON invoices"
+        f" FOR EACH ROW WHEN ({_MOVED_PG}) EXECUTE FUNCTION invoice_counts_moved()",
+    ],
+}
+# Created with the tables (a new database); `invoices` comes first, the triggers need it.
+_COUNTS: Any = InvoiceCount.__table__  # type: ignore[attr-defined]
+_COUNTS.add_is_dependent_on(Invoice.__table__)  # type: ignore[attr-defined]
+for _dialect, _statements in INVOICE_COUNT_TRIGGERS.items():
+    for _statement in _statements:
+        _ddl = DDL(_statement)  # type: ignore[no-untyped-call]
+        event.listen(_COUNTS, "after_create", _ddl.execute_if(dialect=_dialect))
 
 
 class Payment(SQLModel, table=True):

@@ -26,6 +26,7 @@ from ..core import checkout, overview
 from ..core.clock import iso_utc
 from ..core.money import currency_label
 from ..core.overview import amount
+from ..core.rows import InvoiceRow
 from ..core.sandbox import Sandbox
 from ..core.tables import Invoice
 from ..providers.edge import ProviderEdge, Views
@@ -201,7 +202,7 @@ def _day(value: Any) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _invoice(sandbox: Sandbox, row: Invoice, tenant_key: str) -> dict[str, Any]:
+def _invoice(sandbox: Sandbox, row: Invoice | InvoiceRow, tenant_key: str) -> dict[str, Any]:
     cur = row.currency
     assert row.id is not None
     return {
@@ -382,8 +383,11 @@ def build_router(sandbox: Sandbox, edges: Sequence[ProviderEdge]) -> APIRouter:
                 rows, total = overview.list_invoices(session, query)
         except overview.BadQuery as exc:
             return bad(str(exc))
-        return {"invoices": [_invoice(sandbox, row, key) for row, key in rows], "total": total,
+        # Already in InvoicePage's shape (fields, order, types): serialised directly rather
+        # than validated row by row against the model, most of a page's cost.
+        body = {"invoices": [_invoice(sandbox, row, key) for row, key in rows], "total": total,
                 "page": page, "per_page": per_page, "pages": math.ceil(total / per_page)}
+        return Response(orjson.dumps(body), media_type="application/json")
 
     @router.get("/invoices/{provider}/{invoice_id}", response_model=InvoiceDetailOut,
                 responses={404: {"description": "no such invoice"}})

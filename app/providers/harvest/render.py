@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ...core import money
+from ...core.invoices import AnyInvoice
 from ...core.tables import Invoice, InvoiceEvent, Payment, Tenant
 from . import codec, lines
 from .codec import Nil, Record, Value
@@ -35,7 +36,7 @@ def _day(value: Any) -> Value:
     return Nil("date") if value is None else date.fromisoformat(str(value))
 
 
-def invoice(row: Invoice, *, with_lines: bool) -> Record:
+def invoice(row: AnyInvoice, *, with_lines: bool) -> Record:
     a, cur = row.attrs, row.currency
     assert row.id is not None
     client_id = a.get("client_id")

@@ -123,7 +123,7 @@ def _terms(stored: dict[str, Any]) -> wire.Terms:
     return wire.Terms(str(stored.get("kind", "receipt")), int(stored.get("days", 0)))
 
 
-def terms_of(row: Invoice) -> wire.Terms:
+def terms_of(row: invoices.AnyInvoice) -> wire.Terms:
     return _terms(row.attrs.get("terms") or {})
 
 

@@ -84,4 +84,9 @@ def check_terms(terms: dict[str, Any]) -> str | None:
 
 def timestamp(instant: datetime) -> str:
     """Maast's `db_timestamp` form: `2018-01-01T12:57:47.000-0700` (the sandbox runs in UTC)."""
-    return instant.strftime("%Y-%m-%dT%H:%M:%S.") + f"{instant.microsecond // 1000:03d}+0000"
+    t = instant
+    if t.year < 1000:  # strftime does not pad such years to four digits
+        return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}+0000"
+    # strftime's result, formatted directly: several times faster, and lists call it per row.
+    return (f"{t.year}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}."
+            f"{t.microsecond // 1000:03d}+0000")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -18,27 +19,53 @@ def amount(minor: int, currency: str) -> float | int:
     Integer division by a power of ten rounds correctly, so `minor / unit` is the float
     nearest the exact amount, the same one the decimal value would convert to.
     """
-    unit: int = 10 ** money.exponent(currency)
+    return _in_units(minor, 10 ** money.exponent(currency))
+
+
+def _in_units(minor: int, unit: int) -> float | int:
     whole, rest = divmod(minor, unit)
     return whole if rest == 0 else minor / unit
 
 
 def number(text: str) -> float | int:
+    # Plain digits, with or without one decimal point, skip the Decimal: float() rounds the
+    # text correctly, as float(Decimal(text)) does. Lists render several per invoice.
+    if text.isascii():
+        if text.isdigit():
+            return int(text)
+        whole, point, fraction = text.partition(".")
+        if point and whole.isdigit() and fraction.isdigit():
+            return float(text)
     value = Decimal(text)
     return int(value) if value == value.to_integral_value() and "." not in text else float(value)
 
 
+@functools.lru_cache(maxsize=4096)
+def _stamp_day(raw: str, style: str) -> str | None:
+    # A pure function of its arguments: a list shows the same few instants over and over.
+    return render_date(datetime.fromisoformat(raw.replace("Z", "+00:00")).date(), style)
+
+
 def _stamp_date(invoice: Invoice | InvoiceRow, name: str, style: str) -> str | None:
     raw = invoice.stamps.get(name)
-    if raw is None:
-        return None
-    return render_date(datetime.fromisoformat(raw.replace("Z", "+00:00")).date(), style)
+    return None if raw is None else _stamp_day(raw, style)
+
+
+def _line(item: dict[str, Any]) -> dict[str, Any]:
+    out = dict(item)  # the same keys in the same order, the two numbers as JSON numbers
+    if "quantity" in out:
+        out["quantity"] = number(out["quantity"])
+    if "unit_cost" in out:
+        out["unit_cost"] = number(out["unit_cost"])
+    return out
 
 
 def invoice(row: Invoice | InvoiceRow, tenant: Tenant, link: str | None) -> dict[str, Any]:
     a = row.attrs
     style = a.get("date_style", DATE_ONLY)
     cur = row.currency
+    unit: int = 10 ** money.exponent(cur)
+    stamps = row.stamps
     out: dict[str, Any] = {
         "invoice_id": row.id,
         "merchant_id": tenant.public_id,
@@ -47,11 +74,11 @@ def invoice(row: Invoice | InvoiceRow, tenant: Tenant, link: str | None) -> dict
         "billing_contact": a.get("billing_contact"),
         "invoice_number": row.number,
         "status": row.status,
-        "amt_tran": amount(row.total_minor, cur),
-        "amt_tax": amount(a.get("tax_minor", 0), cur),
-        "amt_sub_total": amount(a.get("sub_total_minor", 0), cur),
-        "amt_paid": amount(row.paid_minor, cur),
-        "amt_balance": amount(row.balance_minor, cur),
+        "amt_tran": _in_units(row.total_minor, unit),
+        "amt_tax": _in_units(a.get("tax_minor", 0), unit),
+        "amt_sub_total": _in_units(a.get("sub_total_minor", 0), unit),
+        "amt_paid": _in_units(row.paid_minor, unit),
+        "amt_balance": _in_units(row.total_minor - row.paid_minor, unit),
         "profile_id": a.get("profile_id"),
         "tran_currency": cur,
         "footer_note": a.get("footer_note"),
@@ -61,14 +88,11 @@ def invoice(row: Invoice | InvoiceRow, tenant: Tenant, link: str | None) -> dict
         "sales_tax": _sales_tax(a.get("sales_tax")),
         "payment_terms": a.get("payment_terms"),
         "date_invoice": a.get("date_invoice") or render_date(row.issue_date, style),
-        "line_items": [
-            {k: number(v) if k in ("quantity", "unit_cost") else v for k, v in item.items()}
-            for item in a.get("line_items", [])
-        ],
+        "line_items": [_line(item) for item in a.get("line_items", ())],
         "date_due": render_date(row.due_date, style),
-        "date_payment": _stamp_date(row, "last_payment_at", style),
-        "date_last_view": _stamp_date(row, "last_viewed_at", style),
-        "date_sent": _stamp_date(row, "sent_at", style),
+        "date_payment": _stamp_date(row, "last_payment_at", style) if stamps else None,
+        "date_last_view": _stamp_date(row, "last_viewed_at", style) if stamps else None,
+        "date_sent": _stamp_date(row, "sent_at", style) if stamps else None,
         "db_timestamp": timestamp(row.updated_at),
     }
     return {k: v for k, v in out.items() if v is not None}

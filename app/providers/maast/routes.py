@@ -92,8 +92,8 @@ def build_router(sandbox: Sandbox) -> APIRouter:
         query = listing.parse(request.query_params, listing.INVOICE_FIELDS, "invoice_number")
         assert tenant.id is not None
         with list_transaction() as session:
-            rows, total = invoices.list_invoices(session, tenant.id, sandbox.clock.now(),
-                                                 query.filters, query.sort, query.page)
+            rows, total = invoices.list_invoice_rows(session, tenant.id, sandbox.clock.now(),
+                                                     query.filters, query.sort, query.page)
         return json_response(listing.envelope([show(r, tenant) for r in rows], total, query))
 
     @router.get("/invoice/payments")

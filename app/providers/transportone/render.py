@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...core import items, money
+from ...core.invoices import AnyInvoice
 from ...core.tables import Invoice, InvoiceItem, Payment
 from .wire import CURRENCY, millis
 
@@ -33,12 +34,12 @@ def ms(instant: datetime | None) -> int | None:
     return None if instant is None else millis(instant)
 
 
-def _stamp(row: Invoice, name: str) -> int | None:
+def _stamp(row: AnyInvoice, name: str) -> int | None:
     raw = row.stamps.get(name)
     return None if raw is None else millis(datetime.fromisoformat(raw.replace("Z", "+00:00")))
 
 
-def _day(row: Invoice, attr: str, day: Any) -> int | None:
+def _day(row: AnyInvoice, attr: str, day: Any) -> int | None:
     if row.attrs.get(attr) is not None:
         return int(row.attrs[attr])
     return None if day is None else millis(datetime(day.year, day.month, day.day, tzinfo=UTC))
@@ -48,7 +49,7 @@ _APPROVAL = {"SUBMITTED": "LEVEL_1", "REJECTED": "REJECTED", "APPROVED": "APPROV
              "PARTIALLY_PAID": "APPROVED", "PAID": "APPROVED"}
 
 
-def invoice(row: Invoice, charges: list[InvoiceItem] | None = None) -> dict[str, Any]:
+def invoice(row: AnyInvoice, charges: list[InvoiceItem] | None = None) -> dict[str, Any]:
     a = row.attrs
     system = items.system_total(row)
     outstanding = 0 if row.status == "CANCELLED" else row.balance_minor
@@ -83,7 +84,7 @@ def invoice(row: Invoice, charges: list[InvoiceItem] | None = None) -> dict[str,
     return out
 
 
-def charge(item: InvoiceItem, owner: Invoice | None) -> dict[str, Any]:
+def charge(item: InvoiceItem, owner: AnyInvoice | None) -> dict[str, Any]:
     a = item.attrs
     owner_attrs = owner.attrs if owner is not None else {}
     return {

@@ -190,7 +190,7 @@ def build_router(sandbox: Sandbox) -> APIRouter:
         query = wire.list_query(request.query_params)
         now = sandbox.clock.now()
         with sandbox.db.read() as session:
-            rows, total = invoices.list_invoices(
+            rows, total = invoices.list_invoice_rows(
                 session, operations.tenant_id(tenant), now, filters,
                 [Sort("created_at", query.descending)], Page(query.offset, query.size))
         return _ok({"invoices": [render.invoice(r) for r in rows], "total": total})
