@@ -119,9 +119,11 @@ class Database:
                          True: self.engine.execution_options(sandbox_write=True)}
         # One shared connection serves an in-memory database, so transactions must not overlap.
         self._serial: threading.RLock | None = threading.RLock() if self.in_memory else None
-        # Each thread keeps a connection per engine between transactions (see `_connection`).
-        self._kept = threading.local()
-        self._all_kept: list[Connection | Any] = []  # and driver connections (`keep`)
+        # The event loop's thread keeps a connection per engine between transactions (see
+        # `_connection`); the first thread that asks from a running loop is taken for it.
+        self._loop_thread: int | None = None
+        self._kept: dict[str, Any] = {}
+        self._all_kept: list[Any] = []  # closed by `dispose`, with driver connections (`keep`)
         self._kept_lock = threading.Lock()
         if migrate:
             from .schema import upgrade
@@ -198,36 +200,41 @@ class Database:
 
         return engine
 
+    def on_loop_thread(self) -> bool:
+        """Whether this is the thread that serves the provider requests (an event loop's:
+        the first one that asks, as one process runs one loop)."""
+        ident = threading.get_ident()
+        if self._loop_thread is None and on_event_loop():
+            with self._kept_lock:
+                if self._loop_thread is None:
+                    self._loop_thread = ident
+        return ident == self._loop_thread
+
     @contextmanager
     def _connection(self, write: bool) -> Iterator[Connection]:
         """A connection for one transaction. The event loop's thread, where the provider
         requests run, keeps one per engine between its transactions: a checkout from the pool
         and back cost about what a one-row statement costs. One that is busy (a transaction
-        inside another) or broken is not reused; other threads (a bounded pool of them, the
-        sync routes' and the journal writer's) check one out for each transaction."""
+        inside another) or broken is not reused; other threads (the sync routes', the journal
+        writer's) check one out for each transaction."""
         if self._serial is not None:
             with self._serial, self._engines[write].connect() as shared:
                 yield shared
             return
-        if not on_event_loop():
+        key = "write" if write else "read"
+        if not self.on_loop_thread() or self._kept.get(key + " busy"):
             with self._engines[write].connect() as lent:
                 yield lent
             return
-        key = "write" if write else "read"
-        kept = self._kept.__dict__
-        conn: Connection | None = kept.get(key)
+        conn: Connection | None = self._kept.get(key)
         if conn is None or conn.closed or conn.invalidated:
-            conn = kept[key] = self._engines[write].connect()
+            conn = self._kept[key] = self._engines[write].connect()
             self.keep(conn)
-        if kept.get(key + " busy"):  # a transaction inside another of this thread's
-            with self._engines[write].connect() as other:
-                yield other
-            return
-        kept[key + " busy"] = True
+        self._kept[key + " busy"] = True
         try:
             yield conn
         finally:
-            kept[key + " busy"] = False
+            self._kept[key + " busy"] = False
 
     @contextmanager
     def _session(self, write: bool, keys_at_commit: bool = False) -> Iterator[Session]:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.selectable import Select
 
-from .db import Database, on_event_loop
+from .db import Database
 
 Processor = Callable[[Any], Any] | None
 
@@ -87,15 +87,16 @@ class Driver:
     """Prepared statements on a DB-API connection, each its own transaction.
 
     A SQLite file gets one connection per thread, kept open (set up as the engine sets up its
-    own), and so does PostgreSQL on the event loop's thread, in autocommit mode (one round trip
-    per statement); an in-memory database shares its one connection; other threads lend one
-    from the engine's pool for each statement.
+    own); PostgreSQL keeps one for the event loop's thread, in autocommit mode (one round trip
+    per statement), and other threads borrow one from the engine's pool for each statement; an
+    in-memory database shares its one connection.
     """
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._local = threading.local()
         self._shared: Any = None
+        self._loop_conn: Any = None  # PostgreSQL, the event loop's thread
 
     @contextmanager
     def _connection(self) -> Iterator[tuple[Any, bool]]:
@@ -109,16 +110,22 @@ class Driver:
                     self._shared = self.db.engine.raw_connection()
                 yield self._shared.driver_connection, True
             return
-        if self.db.is_sqlite or on_event_loop():
+        if self.db.is_sqlite:
             conn: Any = getattr(self._local, "conn", None)
             if conn is None:
                 fairy = self.db.engine.raw_connection()
                 conn = self._local.conn = fairy.driver_connection
                 fairy.detach()  # this thread's from now on; the pool lends another to others
-                if not self.db.is_sqlite:  # SQLite's are in autocommit mode already
-                    conn.autocommit = True
-                self.db.keep(conn)
-            yield conn, True
+            yield conn, True  # SQLite connections here run in autocommit mode
+            return
+        if self.db.on_loop_thread():
+            if self._loop_conn is None:
+                fairy = self.db.engine.raw_connection()
+                fairy.detach()
+                self._loop_conn = fairy.driver_connection
+                self._loop_conn.autocommit = True
+                self.db.keep(self._loop_conn)
+            yield self._loop_conn, True
             return
         fairy = self.db.engine.raw_connection()
         try:
