@@ -121,10 +121,11 @@ class Driver:
         if self.db.on_loop_thread():
             if self._loop_conn is None:
                 fairy = self.db.engine.raw_connection()
-                fairy.detach()
-                self._loop_conn = fairy.driver_connection
-                self._loop_conn.autocommit = True
-                self.db.keep(self._loop_conn)
+                conn = fairy.driver_connection
+                fairy.detach()  # the loop's from now on
+                conn.autocommit = True
+                self.db.keep(conn)
+                self._loop_conn = conn
             yield self._loop_conn, True
             return
         fairy = self.db.engine.raw_connection()
