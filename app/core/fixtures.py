@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text as sql_text
 from sqlmodel import Session, col, delete, select
 
 from . import background
@@ -21,10 +22,12 @@ from .db import Tx, restart_ids
 from .sandbox import Sandbox
 from .state import StateStore, forget_snapshot
 from .tables import (
+    INVOICE_COUNT_TRIGGERS,
     AccessToken,
     Customer,
     IdempotencyRecord,
     Invoice,
+    InvoiceCount,
     InvoiceEvent,
     InvoiceItem,
     Payment,
@@ -114,6 +117,10 @@ _TENANT_OWNED = (IdempotencyRecord, AccessToken, InvoiceEvent, InvoiceItem, Paym
                  Customer)
 
 
+_SQLITE_COUNT_DOWN = next(t for t in INVOICE_COUNT_TRIGGERS["sqlite"]
+                          if t.startswith("CREATE TRIGGER invoice_counts_delete "))
+
+
 def wipe(session: Session, provider: str | None = None, tenant: str | None = None) -> int:
     """Delete tenants (all, one provider's, or one by key) and everything they own."""
     everything = provider is None and tenant is None
@@ -127,9 +134,16 @@ def wipe(session: Session, provider: str | None = None, tenant: str | None = Non
     background.on_reset(session, None if everything else ids)
     if everything and ids:
         # No WHERE: SQLite empties each table at once (its foreign keys checked at commit,
-        # see `reset`) rather than row by row through every index.
-        for model in (*_TENANT_OWNED, Tenant):
+        # see `reset`) rather than row by row through every index, but only a table with no
+        # trigger: the invoice counts' delete trigger is set aside for it, and the counts go too.
+        conn = session.connection()
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.execute(sql_text("DROP TRIGGER invoice_counts_delete"))
+        for model in (*_TENANT_OWNED, Tenant, InvoiceCount):
             session.exec(delete(model))
+        if sqlite:
+            conn.execute(sql_text(_SQLITE_COUNT_DOWN))
     elif ids:
         for owned in _TENANT_OWNED:
             session.exec(delete(owned).where(col(owned.tenant_id).in_(ids)))
