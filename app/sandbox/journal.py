@@ -242,11 +242,15 @@ class Journal:
             time.sleep(PEER_WAIT_SECONDS)
 
     def clear(self, tx: Tx | None = None) -> int:
-        with self._held_lock:  # held entries are older than the clearing: they go too
-            self._held = []
+        """Delete every entry; returns how many. In a caller's transaction (a reset), entries
+        this process still holds are dropped with them; on their own they are stored first, so
+        they are counted, and their ids are used up like the others'."""
         if tx is None:
+            self.flush()
             with self.db.write_sql() as conn:
                 return self.clear(conn)
+        with self._held_lock:  # held entries are older than the clearing: they go too
+            self._held = []
         # Ids keep counting up, so a stale id never names a new entry.
         return int(sql(tx).execute(delete(_TABLE)).rowcount)
 
